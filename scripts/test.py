@@ -1,0 +1,38 @@
+"""The test command: `python3 scripts/test.py [pytest args]`.
+
+Sets up .venv (and .venv-meltano for the end-to-end test) on a fresh clone, then runs ruff, mypy
+and the whole pytest suite, including the meltano + PostgreSQL end-to-end test.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bootstrap import REPO, ensure_dev_env, ensure_meltano  # noqa: E402
+
+
+def main() -> int:
+    python = ensure_dev_env()
+    meltano = ensure_meltano()
+    bin_dir = python.parent
+    env = {**os.environ, "MELTANO_BIN": str(meltano), "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    steps = [
+        [str(bin_dir / "ruff"), "check", "."],
+        [str(bin_dir / "mypy")],
+        [str(python), "-m", "pytest", *sys.argv[1:]],
+    ]
+    for step in steps:
+        print("+ " + " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)), flush=True)
+        code = subprocess.run(step, cwd=REPO, env=env, check=False).returncode
+        if code != 0:
+            return code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

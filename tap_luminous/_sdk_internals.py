@@ -1,0 +1,47 @@
+"""The one place where tap-luminous touches singer-sdk internals (written against 0.54.9).
+
+Why: the SDK's bookmark is "the largest replication-key value seen", advanced per record and
+promoted at the end of the stream. Neither of our streams can use that:
+- an export run's bookmark is the run's `meta.cutoff` (the documented next `since`), which is
+  later than the newest `updated_at` the run served, and mid-run the state must carry the cursor;
+- a purchase-order walk's bookmark is the server's time when the walk began, because rows updated
+  while the pages are walked may sit on pages already read.
+So the streams write their bookmark themselves in the standard shape
+(`bookmarks.<stream>.replication_key` / `replication_key_value`), and this module
+- turns off the per-record increment (`Stream._increment_stream_state`), and
+- emits STATE at the moments the stream chooses (`Stream._write_state_message`).
+
+tests/test_sdk_pins.py fails if an SDK upgrade renames or changes these hooks.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk.streams import Stream
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers import types
+
+
+class StreamOwnedBookmarkMixin(Stream):
+    """For streams that write their own bookmark instead of the SDK's max-value bookmark."""
+
+    def _increment_stream_state(
+        self,
+        latest_record: types.Record,  # noqa: ARG002
+        *,
+        context: types.Context | None = None,  # noqa: ARG002
+    ) -> None:
+        return
+
+    def write_bookmark(self, value: str) -> None:
+        """Set the finished-run bookmark (standard Singer/SDK shape)."""
+        state = self.stream_state
+        state["replication_key"] = self.replication_key
+        state["replication_key_value"] = value
+
+    def flush_state(self) -> None:
+        """Emit a STATE message now with the current state (skipped if unchanged)."""
+        self.state_manager.is_flushed = False
+        self._write_state_message()

@@ -1,0 +1,70 @@
+"""Paginators for the two pagination styles of the Luminous API.
+
+They read the already-parsed `Page` (see client.fetch_page), never the raw response: the body is
+parsed once, inside the retry loop.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk.pagination import BaseAPIPaginator
+
+from tap_luminous.errors import ProtocolError
+
+if t.TYPE_CHECKING:
+    from tap_luminous.client import Page
+
+
+class ExportCursorPaginator(BaseAPIPaginator[t.Optional[str]]):  # noqa: UP045
+    """`since` starts a run (token None), then `next_cursor` until `has_more` is false.
+
+    An empty page with `has_more` true continues; a full page followed by an empty last page ends
+    normally; `has_more` true without a cursor is a protocol error.
+    """
+
+    def __init__(self, start_cursor: str | None = None) -> None:
+        super().__init__(start_cursor)
+
+    def advance(self, response: Page) -> None:  # type: ignore[override]
+        self._page_count += 1
+        if not self.has_more(response):
+            self._finished = True
+            return
+        next_cursor = self.get_next(response)
+        if not next_cursor:
+            raise ProtocolError(
+                "The export said has_more=true but sent no next_cursor; stopping without "
+                "advancing the bookmark"
+            )
+        self._value = next_cursor
+
+    def has_more(self, response: Page) -> bool:  # type: ignore[override]
+        return response.body.get("has_more") is True
+
+    def get_next(self, response: Page) -> str | None:  # type: ignore[override]
+        cursor = response.body.get("next_cursor")
+        return cursor if isinstance(cursor, str) else None
+
+
+class PageNumberPaginator(BaseAPIPaginator[int]):
+    """`page=1..meta.last_page`; the latest `last_page` wins, empty pages do not stop the walk."""
+
+    def __init__(self, max_pages: int = 1_000_000) -> None:
+        super().__init__(1)
+        self._max_pages = max_pages
+
+    def has_more(self, response: Page) -> bool:  # type: ignore[override]
+        meta = response.body["meta"]
+        last_page = meta.get("last_page")
+        current = meta.get("current_page", self._value)
+        if not isinstance(last_page, int) or not isinstance(current, int):
+            raise ProtocolError("GET /purchase-orders: meta.last_page/current_page missing")
+        if current != self._value:
+            raise ProtocolError(
+                f"GET /purchase-orders: asked for page {self._value}, got page {current}"
+            )
+        return current < last_page and self._page_count < self._max_pages
+
+    def get_next(self, response: Page) -> int:  # type: ignore[override]  # noqa: ARG002
+        return self._value + 1

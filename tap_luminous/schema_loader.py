@@ -1,0 +1,46 @@
+"""Load stream schemas from tap_luminous/schemas, inlining `{"$ref": "shared/x.json"}` refs.
+
+Targets get self-contained schemas: several of them do not resolve `$ref`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import typing as t
+from functools import cache
+from importlib import resources
+
+_SCHEMAS = resources.files("tap_luminous") / "schemas"
+
+
+@cache
+def _read(relative_path: str) -> dict[str, t.Any]:
+    return t.cast("dict[str, t.Any]", json.loads((_SCHEMAS / relative_path).read_text("utf-8")))
+
+
+def _inline(node: t.Any, seen: tuple[str, ...]) -> t.Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref in seen:
+                raise ValueError(f"schema reference cycle: {' -> '.join((*seen, ref))}")
+            return _inline(copy.deepcopy(_read(ref)), (*seen, ref))
+        resolved = {key: _inline(value, seen) for key, value in node.items()}
+        types = resolved.get("type")
+        if (types == "object" or (isinstance(types, list) and "object" in types)) and (
+            "properties" not in resolved
+        ):
+            # singer-sdk 0.54's record conformer indexes schema["properties"] of every object
+            # it walks into (a KeyError for free-form objects inside arrays).
+            resolved["properties"] = {}
+        return resolved
+    if isinstance(node, list):
+        return [_inline(item, seen) for item in node]
+    return node
+
+
+def load_schema(name: str) -> dict[str, t.Any]:
+    """The resolved schema of stream (or shared object) `name`, a fresh copy each call."""
+    path = name if name.endswith(".json") else f"{name}.json"
+    return t.cast("dict[str, t.Any]", _inline(copy.deepcopy(_read(path)), (path,)))

@@ -1,0 +1,277 @@
+"""Settings: the config schema and the checks that run before any request.
+
+The SDK validates types against the JSON schema; the checks here add what a schema cannot say
+(which host a token may go to, which ranges the API accepts) and turn every problem into one line
+that names the setting.
+"""
+
+from __future__ import annotations
+
+import decimal
+import ipaddress
+import re
+import typing as t
+from urllib.parse import urlsplit
+
+import pendulum
+from singer_sdk import typing as th
+
+from tap_luminous.errors import SettingError
+
+DEFAULT_START_DATE = "1970-01-01T00:00:00Z"
+API_PATH = "/external/api/v1"
+LUMINOUS_HOST_TEMPLATE = "https://{company_name}.api.joinluminous.com" + API_PATH
+PURCHASE_ORDER_STATUSES = ("active", "inactive", "deleted")
+
+# A single DNS label: the token can then only ever reach <label>.api.joinluminous.com.
+_DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+CONFIG_SCHEMA = th.PropertiesList(
+    th.Property(
+        "api_token",
+        th.StringType,
+        required=True,
+        secret=True,
+        title="API token",
+        description="Luminous API token, sent as `Authorization: Bearer <token>`. An admin "
+        "creates it in the Luminous app under Settings > API Tokens.",
+    ),
+    th.Property(
+        "company_name",
+        th.StringType,
+        title="Company name",
+        description="Your Luminous tenant: the subdomain in "
+        "`https://{company_name}.api.joinluminous.com`. A single DNS label (letters, digits, "
+        "hyphens). Required unless `api_url` is set.",
+    ),
+    th.Property(
+        "api_url",
+        th.StringType,
+        title="API base URL",
+        description="Full base URL including `/external/api/v1`; overrides `company_name`. "
+        "Plain `http` is accepted only for loopback hosts (tests, the bundled fake API). "
+        "Default: `https://{company_name}.api.joinluminous.com/external/api/v1`.",
+    ),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        default=DEFAULT_START_DATE,
+        title="Start date",
+        description="ISO-8601 timestamp where the first export starts when there is no "
+        f"bookmark yet. Default `{DEFAULT_START_DATE}`, i.e. the whole history.",
+    ),
+    th.Property(
+        "lookback_window",
+        th.IntegerType,
+        default=0,
+        title="Lookback window (seconds)",
+        description="Re-read this many seconds before the bookmark on every incremental run, "
+        "for users who distrust late commits. Rows read twice are upserted by key downstream.",
+    ),
+    th.Property(
+        "sales_orders_page_size",
+        th.IntegerType,
+        default=1000,
+        title="Sales orders page size",
+        description="`limit` for GET /sales-orders/export (1-1000).",
+    ),
+    th.Property(
+        "products_page_size",
+        th.IntegerType,
+        default=1000,
+        title="Products page size",
+        description="`limit` for GET /products/export (1-1000).",
+    ),
+    th.Property(
+        "purchase_orders_page_size",
+        th.IntegerType,
+        default=100,
+        title="Purchase orders page size",
+        description="`per_page` for GET /purchase-orders (1-100).",
+    ),
+    th.Property(
+        "purchase_order_statuses",
+        th.ArrayType(th.StringType),
+        default=list(PURCHASE_ORDER_STATUSES),
+        title="Purchase order statuses",
+        description="Which `order_status` values to fetch; each is listed explicitly with "
+        "`order_status=<value>` so inactive and deleted purchase orders reach the target too.",
+    ),
+    th.Property(
+        "purchase_orders_full_scan",
+        th.BooleanType,
+        default=False,
+        title="Purchase orders full scan",
+        description="Emit every purchase order on every run instead of only those updated "
+        "since the bookmark (the listing is always walked in full either way).",
+    ),
+    th.Property(
+        "request_timeout",
+        th.NumberType,
+        default=60,
+        title="Request timeout (seconds)",
+        description="Connect and read timeout of each HTTP request (1-600).",
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType,
+        default=8,
+        title="Max retries",
+        description="Retries of a request after a 429, a 5xx, a dropped connection, a timeout "
+        "or an unreadable body (0-50).",
+    ),
+    th.Property(
+        "backoff_max_seconds",
+        th.NumberType,
+        default=60,
+        title="Backoff ceiling (seconds)",
+        description="Longest wait between two retries when the server gives no Retry-After.",
+    ),
+    th.Property(
+        "retry_after_max_seconds",
+        th.NumberType,
+        default=300,
+        title="Retry-After cap (seconds)",
+        description="Longest wait the tap accepts from a Retry-After header; longer values are "
+        "capped (and logged).",
+    ),
+    th.Property(
+        "requests_per_second",
+        th.NumberType,
+        title="Requests per second",
+        description="Optional cap on the request rate, for tokens shared with other clients.",
+    ),
+    th.Property(
+        "user_agent",
+        th.StringType,
+        title="User agent",
+        description="User-Agent header. Default `tap-luminous/<version>`.",
+    ),
+).to_dict()
+
+KNOWN_SETTINGS = frozenset(CONFIG_SCHEMA["properties"])
+
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "sales_orders_page_size": (1, 1000),
+    "products_page_size": (1, 1000),
+    "purchase_orders_page_size": (1, 100),
+    "max_retries": (0, 50),
+    "lookback_window": (0, 10 * 365 * 86400),
+}
+_NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "request_timeout": (1, 600),
+    "backoff_max_seconds": (0, 3600),
+    "retry_after_max_seconds": (0, 86400),
+    "requests_per_second": (0.001, 10000),
+}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_api_url(config: t.Mapping[str, t.Any]) -> str:
+    """Return the validated base URL (no trailing slash) the token will be sent to."""
+    api_url = config.get("api_url")
+    if api_url:
+        if not isinstance(api_url, str):
+            raise SettingError("api_url", "must be a string URL")
+        parts = urlsplit(api_url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise SettingError(
+                "api_url", "must be an http(s) URL with a host, e.g. "
+                "https://acme.api.joinluminous.com/external/api/v1"
+            )
+        if parts.username or parts.password:
+            raise SettingError("api_url", "must not contain credentials")
+        if parts.query or parts.fragment:
+            raise SettingError("api_url", "must not contain a query string or fragment")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise SettingError(
+                "api_url", "plain http is accepted only for loopback hosts; use https"
+            )
+        return api_url.rstrip("/")
+    company_name = config.get("company_name")
+    if company_name is None or company_name == "":
+        raise SettingError(
+            "company_name", "one of 'company_name' or 'api_url' is required"
+        )
+    if not isinstance(company_name, str) or not _DNS_LABEL.match(company_name):
+        raise SettingError(
+            "company_name",
+            "must be a single DNS label (letters, digits, hyphens; no dots, slashes or "
+            "spaces), e.g. 'acme' for https://acme.api.joinluminous.com",
+        )
+    return LUMINOUS_HOST_TEMPLATE.format(company_name=company_name.lower())
+
+
+def parse_start_date(value: t.Any) -> pendulum.DateTime:
+    """Parse `start_date`; a value without offset is taken as UTC."""
+    try:
+        parsed = pendulum.parse(str(value), tz="UTC")
+    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
+        raise SettingError(
+            "start_date", f"{value!r} is not an ISO-8601 date or date-time"
+        ) from exc
+    if not isinstance(parsed, pendulum.DateTime):
+        if isinstance(parsed, pendulum.Date):
+            return pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")
+        raise SettingError("start_date", f"{value!r} is not an ISO-8601 date or date-time")
+    return parsed.in_timezone("UTC")
+
+
+def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
+    """Check every setting; raise SettingError for the first problem, return warnings."""
+    token = config.get("api_token")
+    if not isinstance(token, str) or not token.strip():
+        raise SettingError("api_token", "is required (a non-empty string)")
+    if any(ch.isspace() for ch in token.strip()) or token != token.strip():
+        raise SettingError("api_token", "must not contain whitespace")
+    resolve_api_url(config)
+    if config.get("start_date") is not None:
+        parse_start_date(config["start_date"])
+    for name, (low, high) in _INT_RANGES.items():
+        value = config.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise SettingError(name, f"must be a whole number from {low} to {high}, got {value!r}")
+    for name, (flow, fhigh) in _NUMBER_RANGES.items():
+        value = config.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)) or not (
+            flow <= value <= fhigh
+        ):
+            raise SettingError(name, f"must be a number from {flow:g} to {fhigh:g}, got {value!r}")
+    statuses = config.get("purchase_order_statuses")
+    if statuses is not None:
+        if (
+            not isinstance(statuses, list)
+            or not statuses
+            or any(s not in PURCHASE_ORDER_STATUSES for s in statuses)
+        ):
+            raise SettingError(
+                "purchase_order_statuses",
+                "must be a non-empty list of " + ", ".join(PURCHASE_ORDER_STATUSES),
+            )
+    if config.get("purchase_orders_full_scan") not in (None, True, False):
+        raise SettingError("purchase_orders_full_scan", "must be true or false")
+    return [
+        f"Unknown setting '{name}' is ignored."
+        for name in sorted(set(config) - KNOWN_SETTINGS)
+        if not _is_sdk_builtin(name)
+    ]
+
+
+# Settings the SDK itself adds to every tap (stream maps, flattening, batch, ...).
+_SDK_BUILTIN_PREFIXES = ("stream_map", "flattening", "batch_config", "faker_config")
+
+
+def _is_sdk_builtin(name: str) -> bool:
+    return name.startswith(_SDK_BUILTIN_PREFIXES) or name in {"stream_maps", "user_agent"}

@@ -1,0 +1,40 @@
+"""One canonical UTC form for every timestamp the tap compares or stores.
+
+``2024-01-15T10:30:00.000000+00:00``: fixed width, so string order equals time order; whatever
+the server sends (``Z``, ``+00:00``, other offsets, fractional seconds, a space instead of ``T``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+
+UTC = dt.timezone.utc
+
+
+def parse_timestamp(value: t.Any) -> dt.datetime | None:
+    """Aware UTC datetime from an ISO-8601 string or datetime; None if it is not one."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_timestamp(value: dt.datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_timestamp(value: t.Any) -> str | None:
+    parsed = parse_timestamp(value)
+    return None if parsed is None else format_timestamp(parsed)

@@ -1,0 +1,104 @@
+"""Settings are checked before any request; each problem is one line naming the setting."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tap_luminous.errors import SettingError
+from tap_luminous.settings import resolve_api_url
+from tap_luminous.tap import TapLuminous
+from tests.conftest import config_for
+from tests.singer_io import run_cli
+
+BAD_SETTINGS = [
+    ({"company_name": "acme.evil.com"}, "company_name"),
+    ({"company_name": "acme/x"}, "company_name"),
+    ({"company_name": "-acme"}, "company_name"),
+    ({"company_name": None, "api_url": None}, "company_name"),
+    ({"api_url": "ftp://127.0.0.1/x"}, "api_url"),
+    ({"api_url": "http://example.com/external/api/v1"}, "api_url"),
+    ({"api_url": "https:///nohost"}, "api_url"),
+    ({"api_url": "https://user:pw@acme.api.joinluminous.com/external/api/v1"}, "api_url"),
+    ({"start_date": "yesterday-ish"}, "start_date"),
+    ({"sales_orders_page_size": 0}, "sales_orders_page_size"),
+    ({"sales_orders_page_size": 1001}, "sales_orders_page_size"),
+    ({"products_page_size": 5000}, "products_page_size"),
+    ({"purchase_orders_page_size": 101}, "purchase_orders_page_size"),
+    ({"purchase_order_statuses": ["archived"]}, "purchase_order_statuses"),
+    ({"request_timeout": 0}, "request_timeout"),
+    ({"max_retries": -1}, "max_retries"),
+    ({"api_token": ""}, "api_token"),
+    ({"sales_orders_page_size": "ten"}, "sales_orders_page_size"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "setting"), BAD_SETTINGS)
+def test_bad_setting_fails_before_any_request_naming_the_setting(api, overrides, setting):
+    base = config_for(api)
+    if "company_name" in overrides:
+        base.pop("api_url")
+    config = {k: v for k, v in {**base, **overrides}.items() if v is not None}
+    api.clear_requests()
+    with pytest.raises(SettingError) as excinfo:
+        TapLuminous(config=config)
+    assert excinfo.value.setting == setting
+    assert f"'{setting}'" in str(excinfo.value)
+    assert "\n" not in str(excinfo.value)
+    assert api.requests == []
+
+
+def test_cli_reports_a_bad_setting_in_one_line_with_exit_1(api, tmp_path):
+    config = {k: v for k, v in config_for(api).items() if k != "api_url"}
+    out = run_cli([], config={**config, "company_name": "a.b"}, tmp_path=tmp_path)
+    assert out.returncode == 1
+    problems = [
+        line for line in out.stderr.splitlines() if "ERROR" in line or "Traceback" in line
+    ]
+    assert len(problems) == 1, out.stderr
+    assert "Invalid setting 'company_name'" in problems[0]
+    assert out.messages == []
+    assert api.requests == []
+
+
+def test_company_name_builds_the_luminous_url():
+    assert resolve_api_url({"company_name": "Acme-2"}) == (
+        "https://acme-2.api.joinluminous.com/external/api/v1"
+    )
+
+
+def test_api_url_overrides_company_name_and_loopback_http_is_allowed():
+    url = resolve_api_url({"company_name": "acme", "api_url": "http://127.0.0.1:9/external/api/v1/"})
+    assert url == "http://127.0.0.1:9/external/api/v1"
+    assert resolve_api_url({"api_url": "http://[::1]:9/x"}) == "http://[::1]:9/x"
+
+
+def test_unknown_setting_is_warned_about_once(api, caplog):
+    TapLuminous(config={**config_for(api), "sales_order_page_size": 10})
+    hits = [r for r in caplog.records if "sales_order_page_size" in r.getMessage()]
+    assert len(hits) == 1
+
+
+def test_about_lists_every_setting_with_a_description_and_marks_the_token_secret():
+    proc = subprocess.run(
+        [sys.executable, "-m", "tap_luminous.tap", "--about", "--format=json"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    settings = json.loads(proc.stdout)["settings"]["properties"]
+    for name in ("api_token", "company_name", "api_url", "start_date", "sales_orders_page_size"):
+        assert settings[name].get("description"), name
+    assert settings["api_token"].get("secret") is True
+    assert settings["start_date"]["default"] == "1970-01-01T00:00:00Z"
+
+
+def test_about_markdown_renders():
+    proc = subprocess.run(
+        [sys.executable, "-m", "tap_luminous.tap", "--about", "--format=markdown"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| api_token" in proc.stdout

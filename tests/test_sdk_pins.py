@@ -1,0 +1,45 @@
+"""Pins the singer-sdk behaviour that tap_luminous._sdk_internals relies on.
+
+If an SDK upgrade renames these hooks or changes when they run, these tests fail instead of a
+bookmark silently going wrong.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from singer_sdk.streams import Stream
+from singer_sdk.streams.core import Stream as CoreStream
+
+from tap_luminous._sdk_internals import StreamOwnedBookmarkMixin
+from tap_luminous.streams import PurchaseOrdersStream, SalesOrdersStream
+from tests.conftest import config_for
+from tests.singer_io import run_tap
+
+
+def test_private_hooks_still_exist_with_the_expected_signatures():
+    increment = inspect.signature(CoreStream._increment_stream_state)
+    assert list(increment.parameters) == ["self", "latest_record", "context"]
+    assert list(inspect.signature(CoreStream._write_state_message).parameters) == ["self"]
+    source = inspect.getsource(CoreStream._sync_records)
+    # The per-record bookmark increment happens inside _sync_records; we disable exactly it.
+    assert "self._increment_stream_state(record, context=current_context)" in source
+    assert hasattr(Stream, "state_manager")
+
+
+def test_our_streams_override_the_per_record_increment():
+    for stream_type in (SalesOrdersStream, PurchaseOrdersStream):
+        assert issubclass(stream_type, StreamOwnedBookmarkMixin)
+        assert (
+            stream_type._increment_stream_state is StreamOwnedBookmarkMixin._increment_stream_state
+        )
+
+
+def test_no_progress_markers_and_standard_bookmark_shape_after_a_run(api):
+    out = run_tap(config_for(api), streams=["sales_orders", "purchase_orders"])
+    for stream in ("sales_orders", "purchase_orders"):
+        bookmark = out.final_state["bookmarks"][stream]
+        assert set(bookmark) == {"replication_key", "replication_key_value"}, bookmark
+    for state in out.states:
+        for bookmark in state.get("bookmarks", {}).values():
+            assert "progress_markers" not in bookmark

@@ -1,0 +1,76 @@
+"""Small unit tests: timestamp normalisation, paginators, schema loading."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tap_luminous.client import Page
+from tap_luminous.errors import ProtocolError
+from tap_luminous.paginators import ExportCursorPaginator, PageNumberPaginator
+from tap_luminous.schema_loader import load_schema
+from tap_luminous.timestamps import canonical_timestamp
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("2024-01-15T10:30:00Z", "2024-01-15T10:30:00.000000+00:00"),
+        ("2024-01-15T10:30:00+00:00", "2024-01-15T10:30:00.000000+00:00"),
+        ("2024-01-15T10:30:00.5Z", "2024-01-15T10:30:00.500000+00:00"),
+        ("2024-01-15T12:30:00+02:00", "2024-01-15T10:30:00.000000+00:00"),
+        ("2024-01-15 10:30:00", "2024-01-15T10:30:00.000000+00:00"),
+        (dt.datetime(2024, 1, 15, 10, 30, tzinfo=dt.timezone.utc), "2024-01-15T10:30:00.000000+00:00"),
+        ("not a date", None),
+        (None, None),
+        (12, None),
+    ],
+)
+def test_canonical_timestamp(raw, canonical):
+    assert canonical_timestamp(raw) == canonical
+
+
+def test_canonical_form_sorts_like_time():
+    values = ["2024-01-15T10:30:00.5Z", "2024-01-15T10:30:00Z", "2024-01-15T10:30:01+00:00"]
+    assert sorted(canonical_timestamp(v) for v in values) == [
+        canonical_timestamp(values[1]), canonical_timestamp(values[0]), canonical_timestamp(values[2])
+    ]
+
+
+def _page(**body):
+    return Page(records=body.get("data", []), body=body, params={})
+
+
+def test_export_paginator_follows_cursors_and_continues_over_empty_pages():
+    paginator = ExportCursorPaginator()
+    assert paginator.current_value is None
+    paginator.advance(_page(data=[], has_more=True, next_cursor="c1"))
+    assert paginator.current_value == "c1"
+    assert not paginator.finished
+    paginator.advance(_page(data=[{"order_id": 1}], has_more=False, next_cursor=None))
+    assert paginator.finished
+
+
+def test_export_paginator_rejects_has_more_without_cursor():
+    with pytest.raises(ProtocolError, match="next_cursor"):
+        ExportCursorPaginator().advance(_page(data=[{}], has_more=True, next_cursor=None))
+
+
+def test_page_number_paginator_walks_to_last_page_even_over_empty_pages():
+    paginator = PageNumberPaginator()
+    for page in (1, 2, 3):
+        assert paginator.current_value == page
+        paginator.advance(_page(data=[], meta={"current_page": page, "last_page": 3}))
+    assert paginator.finished
+
+
+def test_page_number_paginator_rejects_a_wrong_page():
+    with pytest.raises(ProtocolError):
+        PageNumberPaginator().advance(_page(data=[], meta={"current_page": 2, "last_page": 3}))
+
+
+def test_schemas_are_self_contained():
+    for name in ("sales_orders", "purchase_orders", "products"):
+        assert "$ref" not in str(load_schema(name))
+        assert "_extra_fields" in load_schema(name)["properties"]
