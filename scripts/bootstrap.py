@@ -37,7 +37,15 @@ def _ensure_venv(path: Path) -> None:
 def _uv() -> Path:
     uv = _bin(VENV, "uv")
     if not uv.exists():
-        _run(_bin(VENV, "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv")
+        _run(
+            _bin(VENV, "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "uv",
+        )
     return uv
 
 
@@ -55,8 +63,18 @@ def ensure_dev_env() -> Path:
     fingerprint = _fingerprint(sys.version)
     if not stamp.exists() or stamp.read_text() != fingerprint:
         print("bootstrap: installing tap-luminous and its dev tools into .venv", flush=True)
-        _run(_uv(), "pip", "install", "--quiet", "--python", _bin(VENV, "python"),
-             "-e", ".", "--group", "dev")
+        _run(
+            _uv(),
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            _bin(VENV, "python"),
+            "-e",
+            ".",
+            "--group",
+            "dev",
+        )
         stamp.write_text(fingerprint)
     return _bin(VENV, "python")
 
@@ -68,8 +86,15 @@ def ensure_meltano() -> Path:
     fingerprint = _fingerprint(MELTANO_SPEC)
     if not stamp.exists() or stamp.read_text() != fingerprint:
         print("bootstrap: installing meltano into .venv-meltano", flush=True)
-        _run(_uv(), "pip", "install", "--quiet", "--python", _bin(MELTANO_VENV, "python"),
-             MELTANO_SPEC)
+        _run(
+            _uv(),
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            _bin(MELTANO_VENV, "python"),
+            MELTANO_SPEC,
+        )
         stamp.write_text(fingerprint)
     return _bin(MELTANO_VENV, "meltano")
 

@@ -13,21 +13,28 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bootstrap import REPO, ensure_dev_env, ensure_meltano  # noqa: E402
+from bootstrap import REPO, ensure_dev_env, ensure_meltano
 
 
 def main() -> int:
     python = ensure_dev_env()
     meltano = ensure_meltano()
     bin_dir = python.parent
-    env = {**os.environ, "MELTANO_BIN": str(meltano), "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "MELTANO_BIN": str(meltano),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     steps = [
         [str(bin_dir / "ruff"), "check", "."],
         [str(bin_dir / "mypy")],
         [str(python), "-m", "pytest", *sys.argv[1:]],
     ]
     for step in steps:
-        print("+ " + " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)), flush=True)
+        print(
+            "+ " + " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)),
+            flush=True,
+        )
         code = subprocess.run(step, cwd=REPO, env=env, check=False).returncode
         if code != 0:
             return code

@@ -29,9 +29,9 @@ class StreamOwnedBookmarkMixin(Stream):
 
     def _increment_stream_state(
         self,
-        latest_record: types.Record,  # noqa: ARG002
+        latest_record: types.Record,
         *,
-        context: types.Context | None = None,  # noqa: ARG002
+        context: types.Context | None = None,
     ) -> None:
         return
 

@@ -87,8 +87,8 @@ class ExportStream(StreamOwnedBookmarkMixin, LuminousStream):
             )
             runs = [(since, str(saved["cursor"]), saved.get("cutoff")), (since, None, None)]
         else:
-            since = saved["since"] if isinstance(saved, dict) and saved.get("since") else None
-            since = since or self.starting_since(context)
+            saved_since = saved.get("since") if isinstance(saved, dict) else None
+            since = str(saved_since) if saved_since else self.starting_since(context)
             runs = [(since, None, None)]
             self.logger.info("Starting the %s export since %s", self.name, since)
         try:
@@ -96,8 +96,7 @@ class ExportStream(StreamOwnedBookmarkMixin, LuminousStream):
         except CursorRejectedError as exc:
             # Once: restart the whole window from the saved `since` (never from start_date).
             self.logger.warning(
-                "The API rejected the export cursor (%s); restarting the export once from "
-                "since=%s",
+                "The API rejected the export cursor (%s); restarting the export once from since=%s",
                 exc,
                 since,
             )

@@ -66,5 +66,5 @@ class PageNumberPaginator(BaseAPIPaginator[int]):
             )
         return current < last_page and self._page_count < self._max_pages
 
-    def get_next(self, response: Page) -> int:  # type: ignore[override]  # noqa: ARG002
+    def get_next(self, response: Page) -> int:  # type: ignore[override]
         return self._value + 1

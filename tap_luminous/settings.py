@@ -184,8 +184,9 @@ def resolve_api_url(config: t.Mapping[str, t.Any]) -> str:
         parts = urlsplit(api_url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise SettingError(
-                "api_url", "must be an http(s) URL with a host, e.g. "
-                "https://acme.api.joinluminous.com/external/api/v1"
+                "api_url",
+                "must be an http(s) URL with a host, e.g. "
+                "https://acme.api.joinluminous.com/external/api/v1",
             )
         if parts.username or parts.password:
             raise SettingError("api_url", "must not contain credentials")
@@ -198,9 +199,7 @@ def resolve_api_url(config: t.Mapping[str, t.Any]) -> str:
         return api_url.rstrip("/")
     company_name = config.get("company_name")
     if company_name is None or company_name == "":
-        raise SettingError(
-            "company_name", "one of 'company_name' or 'api_url' is required"
-        )
+        raise SettingError("company_name", "one of 'company_name' or 'api_url' is required")
     if not isinstance(company_name, str) or not _DNS_LABEL.match(company_name):
         raise SettingError(
             "company_name",
@@ -215,9 +214,7 @@ def parse_start_date(value: t.Any) -> pendulum.DateTime:
     try:
         parsed = pendulum.parse(str(value), tz="UTC")
     except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
-        raise SettingError(
-            "start_date", f"{value!r} is not an ISO-8601 date or date-time"
-        ) from exc
+        raise SettingError("start_date", f"{value!r} is not an ISO-8601 date or date-time") from exc
     if not isinstance(parsed, pendulum.DateTime):
         if isinstance(parsed, pendulum.Date):
             return pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")
@@ -245,21 +242,22 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
         value = config.get(name)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)) or not (
-            flow <= value <= fhigh
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, decimal.Decimal))
+            or not (flow <= value <= fhigh)
         ):
             raise SettingError(name, f"must be a number from {flow:g} to {fhigh:g}, got {value!r}")
     statuses = config.get("purchase_order_statuses")
-    if statuses is not None:
-        if (
-            not isinstance(statuses, list)
-            or not statuses
-            or any(s not in PURCHASE_ORDER_STATUSES for s in statuses)
-        ):
-            raise SettingError(
-                "purchase_order_statuses",
-                "must be a non-empty list of " + ", ".join(PURCHASE_ORDER_STATUSES),
-            )
+    if statuses is not None and (
+        not isinstance(statuses, list)
+        or not statuses
+        or any(s not in PURCHASE_ORDER_STATUSES for s in statuses)
+    ):
+        raise SettingError(
+            "purchase_order_statuses",
+            "must be a non-empty list of " + ", ".join(PURCHASE_ORDER_STATUSES),
+        )
     if config.get("purchase_orders_full_scan") not in (None, True, False):
         raise SettingError("purchase_orders_full_scan", "must be true or false")
     return [

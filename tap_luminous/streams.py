@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import typing as t
 
 from tap_luminous._sdk_internals import StreamOwnedBookmarkMixin
@@ -70,15 +71,15 @@ class PurchaseOrdersStream(StreamOwnedBookmarkMixin, LuminousStream):
         if self.full_scan:
             return None
         bookmark = parse_timestamp(self.stream_state.get("replication_key_value"))
-        start = parse_start_date(self.config["start_date"]) if self.config.get("start_date") else None
+        start = (
+            parse_start_date(self.config["start_date"]) if self.config.get("start_date") else None
+        )
         candidates = [v for v in (bookmark, start) if v is not None]
         if not candidates:
             return None
         threshold = max(candidates)
         lookback = int(self.config.get("lookback_window") or 0)
         if lookback and bookmark:
-            import datetime as dt
-
             threshold -= dt.timedelta(seconds=lookback)
         return format_timestamp(threshold)
 

@@ -7,9 +7,8 @@ import typing as t
 import jsonschema
 from singer_sdk import Tap
 
-from tap_luminous.errors import SettingError
-
 from tap_luminous.client import RequestPacer
+from tap_luminous.errors import SettingError
 from tap_luminous.settings import CONFIG_SCHEMA, validate_settings
 from tap_luminous.streams import ProductsStream, PurchaseOrdersStream, SalesOrdersStream
 

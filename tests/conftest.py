@@ -10,7 +10,7 @@ import pytest
 from fake_luminous import Dataset, FakeClock, FakeLuminousAPI
 
 UTC = dt.timezone.utc
-TOKEN = "test-token-5f3c9a1e"  # noqa: S105
+TOKEN = "test-token-5f3c9a1e"
 EPOCH = dt.datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 DATA_START = dt.datetime(2025, 1, 1, tzinfo=UTC)
 

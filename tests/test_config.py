@@ -55,9 +55,7 @@ def test_cli_reports_a_bad_setting_in_one_line_with_exit_1(api, tmp_path):
     config = {k: v for k, v in config_for(api).items() if k != "api_url"}
     out = run_cli([], config={**config, "company_name": "a.b"}, tmp_path=tmp_path)
     assert out.returncode == 1
-    problems = [
-        line for line in out.stderr.splitlines() if "ERROR" in line or "Traceback" in line
-    ]
+    problems = [line for line in out.stderr.splitlines() if "ERROR" in line or "Traceback" in line]
     assert len(problems) == 1, out.stderr
     assert "Invalid setting 'company_name'" in problems[0]
     assert out.messages == []
@@ -71,7 +69,9 @@ def test_company_name_builds_the_luminous_url():
 
 
 def test_api_url_overrides_company_name_and_loopback_http_is_allowed():
-    url = resolve_api_url({"company_name": "acme", "api_url": "http://127.0.0.1:9/external/api/v1/"})
+    url = resolve_api_url(
+        {"company_name": "acme", "api_url": "http://127.0.0.1:9/external/api/v1/"}
+    )
     assert url == "http://127.0.0.1:9/external/api/v1"
     assert resolve_api_url({"api_url": "http://[::1]:9/x"}) == "http://[::1]:9/x"
 
@@ -85,7 +85,10 @@ def test_unknown_setting_is_warned_about_once(api, caplog):
 def test_about_lists_every_setting_with_a_description_and_marks_the_token_secret():
     proc = subprocess.run(
         [sys.executable, "-m", "tap_luminous.tap", "--about", "--format=json"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     settings = json.loads(proc.stdout)["settings"]["properties"]
@@ -98,7 +101,10 @@ def test_about_lists_every_setting_with_a_description_and_marks_the_token_secret
 def test_about_markdown_renders():
     proc = subprocess.run(
         [sys.executable, "-m", "tap_luminous.tap", "--about", "--format=markdown"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "| api_token" in proc.stdout

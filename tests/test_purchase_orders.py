@@ -38,8 +38,9 @@ def test_incremental_run_emits_only_purchase_orders_updated_since_the_bookmark(a
 
     second = run_tap(config_for(api), streams=["purchase_orders"], state=first.final_state)
     assert sorted(second.ids("purchase_orders", "id")) == changed
-    assert second.final_state["bookmarks"]["purchase_orders"]["replication_key_value"] > (
-        first.final_state["bookmarks"]["purchase_orders"]["replication_key_value"]
+    assert (
+        second.final_state["bookmarks"]["purchase_orders"]["replication_key_value"]
+        > (first.final_state["bookmarks"]["purchase_orders"]["replication_key_value"])
     )
 
 

@@ -8,9 +8,9 @@ import logging
 import jsonschema
 import pytest
 
+from fake_luminous import FakeClock, FakeLuminousAPI
 from tap_luminous.schema_loader import load_schema
 from tap_luminous.timestamps import parse_timestamp
-from fake_luminous import FakeClock, FakeLuminousAPI
 from tests.conftest import EPOCH, TOKEN, config_for
 from tests.singer_io import run_tap
 
@@ -79,7 +79,10 @@ def test_unknown_fields_reach_the_target_and_are_logged_once(api, caplog):
     by_id = {r["order_id"]: r for r in out.records["sales_orders"]}
     for order_id in ids:
         if by_id.get(order_id):
-            assert by_id[order_id]["_extra_fields"] == {"loyalty_tier": "gold", "channel": {"id": 4}}
+            assert by_id[order_id]["_extra_fields"] == {
+                "loyalty_tier": "gold",
+                "channel": {"id": 4},
+            }
     warnings = [r for r in caplog.records if "_extra_fields" in r.getMessage()]
     assert len(warnings) == 1
     assert "loyalty_tier" in warnings[0].getMessage()

@@ -12,8 +12,9 @@ from tests.singer_io import run_cli, run_tap
 
 
 def test_wrong_token_fails_fast_with_one_clear_line(api, tmp_path):
-    out = run_cli([], config=config_for(api, api_token="wrong-token-123"), tmp_path=tmp_path,
-                  timeout=60)
+    out = run_cli(
+        [], config=config_for(api, api_token="wrong-token-123"), tmp_path=tmp_path, timeout=60
+    )
     assert out.returncode == 1
     assert "rejected the token (401" in out.stderr
     assert "Traceback" not in out.stderr

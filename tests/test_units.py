@@ -21,7 +21,10 @@ from tap_luminous.timestamps import canonical_timestamp
         ("2024-01-15T10:30:00.5Z", "2024-01-15T10:30:00.500000+00:00"),
         ("2024-01-15T12:30:00+02:00", "2024-01-15T10:30:00.000000+00:00"),
         ("2024-01-15 10:30:00", "2024-01-15T10:30:00.000000+00:00"),
-        (dt.datetime(2024, 1, 15, 10, 30, tzinfo=dt.timezone.utc), "2024-01-15T10:30:00.000000+00:00"),
+        (
+            dt.datetime(2024, 1, 15, 10, 30, tzinfo=dt.timezone.utc),
+            "2024-01-15T10:30:00.000000+00:00",
+        ),
         ("not a date", None),
         (None, None),
         (12, None),
@@ -34,7 +37,9 @@ def test_canonical_timestamp(raw, canonical):
 def test_canonical_form_sorts_like_time():
     values = ["2024-01-15T10:30:00.5Z", "2024-01-15T10:30:00Z", "2024-01-15T10:30:01+00:00"]
     assert sorted(canonical_timestamp(v) for v in values) == [
-        canonical_timestamp(values[1]), canonical_timestamp(values[0]), canonical_timestamp(values[2])
+        canonical_timestamp(values[1]),
+        canonical_timestamp(values[0]),
+        canonical_timestamp(values[2]),
     ]
 
 
