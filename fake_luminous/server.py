@@ -342,9 +342,9 @@ class FakeLuminousAPI:
         server, self._server = self._server, None
         if server is None:
             return
-        self._stopping.set()
         server.shutdown()
         server.close_connections()
+        self._stopping.set()  # wakes handlers sleeping in latency/stall faults
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=1.0)

@@ -106,6 +106,23 @@ CONFIG_SCHEMA = th.PropertiesList(
         "since the bookmark (the listing is always walked in full either way).",
     ),
     th.Property(
+        "purchase_orders_verify_walk",
+        th.BooleanType,
+        default=True,
+        title="Verify purchase-order walks",
+        description="Walk each purchase-order listing a second time and compare the ids page by "
+        "page, so rows shifted across pages by inserts or deletes during the walk are not "
+        "skipped. Doubles the purchase-order requests; turn off only for static data.",
+    ),
+    th.Property(
+        "purchase_orders_max_rewalks",
+        th.IntegerType,
+        default=3,
+        title="Purchase-order re-walks",
+        description="How many extra walks to make while the listing keeps moving before "
+        "failing without advancing the bookmark (1-20).",
+    ),
+    th.Property(
         "request_timeout",
         th.NumberType,
         default=60,
@@ -156,6 +173,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "products_page_size": (1, 1000),
     "purchase_orders_page_size": (1, 100),
     "max_retries": (0, 50),
+    "purchase_orders_max_rewalks": (1, 20),
     "lookback_window": (0, 10 * 365 * 86400),
 }
 _NUMBER_RANGES: dict[str, tuple[float, float]] = {
@@ -258,8 +276,9 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
             "purchase_order_statuses",
             "must be a non-empty list of " + ", ".join(PURCHASE_ORDER_STATUSES),
         )
-    if config.get("purchase_orders_full_scan") not in (None, True, False):
-        raise SettingError("purchase_orders_full_scan", "must be true or false")
+    for flag in ("purchase_orders_full_scan", "purchase_orders_verify_walk"):
+        if config.get(flag) not in (None, True, False):
+            raise SettingError(flag, "must be true or false")
     return [
         f"Unknown setting '{name}' is ignored."
         for name in sorted(set(config) - KNOWN_SETTINGS)

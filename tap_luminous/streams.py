@@ -6,8 +6,8 @@ import datetime as dt
 import typing as t
 
 from tap_luminous._sdk_internals import StreamOwnedBookmarkMixin
-from tap_luminous.client import LuminousStream, Page
-from tap_luminous.errors import ProtocolError
+from tap_luminous.client import LuminousStream
+from tap_luminous.errors import ApiError, ProtocolError
 from tap_luminous.export import ExportStream
 from tap_luminous.paginators import PageNumberPaginator
 from tap_luminous.settings import PURCHASE_ORDER_STATUSES, parse_start_date
@@ -89,34 +89,85 @@ class PurchaseOrdersStream(StreamOwnedBookmarkMixin, LuminousStream):
             "Walking all purchase-order pages; emitting %s",
             "every purchase order" if threshold is None else f"those updated since {threshold}",
         )
-        walk_started_at: str | None = None
-        seen: set[int] = set()
+        walk = _Walk(threshold)
         statuses = self.config.get("purchase_order_statuses") or list(PURCHASE_ORDER_STATUSES)
         for status in statuses:
-            for page in self._walk(status, context):
-                walk_started_at = walk_started_at or page.server_date
-                for row in page.records:
-                    row_id = row.get("id")
-                    if row_id in seen:  # shifted across a page boundary: already emitted
-                        continue
-                    seen.add(t.cast("int", row_id))
-                    if threshold is not None:
-                        updated = parse_timestamp(row.get("updated_at"))
-                        # Rows without a readable updated_at are always emitted, never dropped.
-                        if updated is not None and format_timestamp(updated) < threshold:
-                            continue
-                    yield row
-        if walk_started_at is None:
+            layout = yield from self._walk_once(status, walk, context)
+            yield from self._verify_layout(status, layout, walk, context)
+        if walk.started_at is None:
             raise ProtocolError("GET /purchase-orders: the server sent no Date header")
         if self.replication_method == "INCREMENTAL":
-            self.write_bookmark(walk_started_at)
+            self.write_bookmark(walk.started_at)
         self.report_retries()
 
-    def _walk(self, status: str, context: Context | None) -> t.Iterator[Page]:
+    def _walk_once(
+        self, status: str, walk: _Walk, context: Context | None
+    ) -> t.Generator[dict[str, t.Any], None, list[list[t.Any]]]:
+        """Emit every new row of one listing; return the ids page by page (its layout)."""
+        layout: list[list[t.Any]] = []
         paginator = PageNumberPaginator()
         per_page = int(self.config.get("purchase_orders_page_size") or 100)
         while not paginator.finished:
             params = {"page": paginator.current_value, "per_page": per_page, "order_status": status}
             page = self.fetch_page(params, context)
-            yield page
+            walk.started_at = walk.started_at or page.server_date
+            layout.append([row.get("id") for row in page.records])
+            yield from walk.new_rows(page.records)
             paginator.advance(page)  # type: ignore[arg-type]
+        return layout
+
+    def _verify_layout(
+        self, status: str, layout: list[list[t.Any]], walk: _Walk, context: Context | None
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """Walk again until two walks see the same ids on the same pages.
+
+        Page numbers drift when rows are created or deleted during a walk: a row can shift
+        across a page boundary and be skipped, even when `meta.total` ends up unchanged (a
+        delete plus an insert). Rows a later walk finds that no earlier walk emitted are the
+        skipped ones, and are emitted now. If the listing never holds still for
+        `purchase_orders_max_rewalks` walks, fail without advancing the bookmark.
+        """
+        max_walks = int(self.config.get("purchase_orders_max_rewalks") or 3)
+        if not self.config.get("purchase_orders_verify_walk", True):
+            return
+        for attempt in range(1, max_walks + 1):
+            again = yield from self._walk_once(status, walk, context)
+            if again == layout:
+                return
+            self.logger.warning(
+                "Purchase orders (order_status=%s) moved between pages during the walk "
+                "(%d pages before, %d now); walking again to pick up shifted rows "
+                "(walk %d of %d)",
+                status,
+                len(layout),
+                len(again),
+                attempt,
+                max_walks,
+            )
+            layout = again
+        raise ApiError(
+            f"GET {self.path}: purchase orders (order_status={status}) kept moving between "
+            f"pages for {max_walks} walks; stopping without advancing the bookmark"
+        )
+
+
+class _Walk:
+    """What one run of the purchase-order walk has seen: emitted ids and the server's time."""
+
+    def __init__(self, threshold: str | None) -> None:
+        self.threshold = threshold
+        self.started_at: str | None = None
+        self.seen: set[t.Any] = set()
+
+    def new_rows(self, rows: list[dict[str, t.Any]]) -> t.Iterator[dict[str, t.Any]]:
+        for row in rows:
+            row_id = row.get("id")
+            if row_id in self.seen:  # seen on another page or in an earlier walk
+                continue
+            self.seen.add(row_id)
+            if self.threshold is not None:
+                updated = parse_timestamp(row.get("updated_at"))
+                # Rows without a readable updated_at are always emitted, never dropped.
+                if updated is not None and format_timestamp(updated) < self.threshold:
+                    continue
+            yield row

@@ -7,6 +7,7 @@ import typing as t
 import jsonschema
 from singer_sdk import Tap
 
+from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
 from tap_luminous.client import RequestPacer
 from tap_luminous.errors import SettingError
 from tap_luminous.settings import CONFIG_SCHEMA, validate_settings
@@ -22,7 +23,7 @@ STREAM_TYPES: tuple[type[LuminousStream], ...] = (
 )
 
 
-class TapLuminous(Tap):
+class TapLuminous(NonZeroExitOnSignalMixin, Tap):
     """Singer tap for the Luminous ERP API."""
 
     name = "tap-luminous"

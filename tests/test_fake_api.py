@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from fake_luminous import Dataset, FakeClock, FakeLuminousAPI, Faults
+from fake_luminous import BIG_MONEY, Dataset, FakeClock, FakeLuminousAPI, Faults
 
 UTC = timezone.utc
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -59,7 +59,7 @@ def get(s: requests.Session, api: FakeLuminousAPI, path: str, **params: Any) -> 
     return s.get(api.base_url + path, params=params, timeout=TIMEOUT, allow_redirects=False)
 
 
-def walk(s: requests.Session, api: FakeLuminousAPI, path: str = "/sales-orders/export",
+def walk(s: requests.Session, api: FakeLuminousAPI, *, path: str = "/sales-orders/export",
          since: str = "2024-01-01T00:00:00Z", limit: int | None = 100,
          after_page: Any = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Walk an export; returns (rows, pages). ``after_page(i)`` runs after page i arrives."""
@@ -141,7 +141,8 @@ def test_export_walk_returns_expected_rows_in_order(api: FakeLuminousAPI,
     keys = [(r["updated_at"], r["order_id"]) for r in rows]
     assert keys == sorted(keys)
     for a, b in api.dataset.special["ties"]:
-        assert api.dataset.sales_orders[a]["updated_at"] == api.dataset.sales_orders[b]["updated_at"]
+        orders = api.dataset.sales_orders
+        assert orders[a]["updated_at"] == orders[b]["updated_at"]
         ids = [r["order_id"] for r in rows]
         assert ids.index(a) + 1 == ids.index(b)
     assert {p["meta"]["cutoff"] for p in pages} == {"2026-06-01T00:00:00Z"}
@@ -279,6 +280,7 @@ def test_cutoff_anchoring_mid_walk_update(api: FakeLuminousAPI,
 
     def mutate(i: int) -> None:
         if i == 1:
+            api.clock.advance(seconds=1)
             api.update_sales_order(moved, order_status="shipped")
 
     rows, pages = walk(http, api, limit=100, after_page=mutate)
@@ -294,7 +296,7 @@ def test_cutoff_anchoring_mid_walk_update(api: FakeLuminousAPI,
     ids2 = [r["order_id"] for r in rows2]
     assert ids2 == [moved, new["order_id"]]
     assert rows2[0]["order_status"] == "shipped"
-    assert rows2[0]["updated_at"] == "2026-06-01T01:00:00Z"
+    assert rows2[0]["updated_at"] == "2026-06-01T01:00:01Z"
     assert rows2[1] == api.to_json_obj(new)
 
 
@@ -321,11 +323,11 @@ def test_money_digits_exact_in_raw_body(api: FakeLuminousAPI, http: requests.Ses
             break
         params = {"cursor": body["next_cursor"]}
     assert b'"total_amount":12.30,' in raw
-    assert b'"total_paid":1234567890123456789012345678901.23' in raw
+    assert b'"total_paid":12345678901234567890123456789012.34,' in raw  # 34 digits
     assert b'"price":0.10,' in raw
     assert b'"customer_username":null,"customer_email":null' in raw
     row = api.dataset.sales_orders[special["big_money"]]
-    assert api.to_json_obj(row)["total_paid"] == Decimal("1234567890123456789012345678901.23")
+    assert api.to_json_obj(row)["total_paid"] == BIG_MONEY
     assert api.to_json_obj(api.dataset.sales_orders[special["total_amount_12_30"]])[
         "total_amount"] == Decimal("12.30")
 
@@ -501,7 +503,7 @@ def test_on_request_hook_and_recording(api: FakeLuminousAPI, http: requests.Sess
         raise RuntimeError("ignored")
 
     api.on_request = hook
-    rows, pages = walk(http, api, limit=1000)
+    _rows, pages = walk(http, api, limit=1000)
     assert len(seen) == len(pages)
     assert [r.rows for r in api.requests] == [len(p["data"]) for p in pages]
     assert all(r.status == 200 and r.fault is None for r in api.requests)
@@ -575,7 +577,7 @@ def test_fault_invalid_json_and_wrong_shape(api: FakeLuminousAPI,
         r = get(http, api, "/sales-orders/export", since="2024-01-01", limit=5)
         assert r.status_code == 200
         assert int(r.headers["Content-Length"]) == len(r.content)
-        with pytest.raises(ValueError):
+        with pytest.raises(json.JSONDecodeError):
             json.loads(r.content)
         kinds.add(r.content.startswith(b"<html>"))
     assert kinds == {True, False}
