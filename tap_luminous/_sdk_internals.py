@@ -10,7 +10,9 @@ So the streams write their bookmark themselves in the standard shape
 (`bookmarks.<stream>.replication_key` / `replication_key_value`), and this module
 - turns off the per-record increment (`Stream._increment_stream_state`), and
 - emits STATE at the moments the stream chooses (`Stream._write_state_message`);
-- exits non-zero on SIGTERM/SIGINT (`Tap._handle_termination`).
+- exits non-zero on SIGTERM/SIGINT (`Tap._handle_termination`);
+- emits child streams in the parent's single pass (`Stream._write_schema_message`,
+  `Stream._write_record_message`) instead of the SDK's per-parent child syncs.
 
 tests/test_sdk_pins.py fails if an SDK upgrade renames or changes these hooks.
 """
@@ -71,3 +73,95 @@ class NonZeroExitOnSignalMixin(Tap):
                 signal.Signals(signum).name,
             )
             raise SystemExit(128 + signum)
+
+
+#: Parent state key: the child streams that ran with the parent's bookmark (for backfills).
+CHILDREN_STATE_KEY = "child_streams"
+
+
+class NestedChildrenMixin(Stream):
+    """Emit child streams (rows of a parent's nested arrays) in the parent's single pass.
+
+    singer-sdk 0.54 syncs a child stream once per parent record (`_sync_children`): a `sync()`
+    call, SCHEMA handling, log lines and state partitions for every order. Our children need no
+    request of their own, so the parent turns that machinery off (`generate_child_contexts`
+    yields nothing) and writes the children's SCHEMA and RECORD messages itself through
+    `Stream._write_schema_message` / `Stream._write_record_message`, which apply selection,
+    stream maps and type conformance exactly as for any stream.
+    """
+
+    def generate_child_contexts(
+        self,
+        record: types.Record,
+        context: types.Context | None,
+    ) -> t.Iterable[types.Context | None]:
+        return ()
+
+    @property
+    def selected_children(self) -> list[NestedArrayStream]:
+        return [
+            child
+            for child in self.child_streams
+            if isinstance(child, NestedArrayStream) and child.selected
+        ]
+
+    def post_process(
+        self, row: types.Record, context: types.Context | None = None
+    ) -> types.Record | None:
+        record = super().post_process(row, context)
+        if record is not None:
+            self.emit_children(record)
+            if not self.config.get("keep_nested_arrays", True):
+                for child in self.child_streams:
+                    if isinstance(child, NestedArrayStream):
+                        record.pop(child.array_field, None)
+        return record
+
+    def children_to_backfill(self) -> list[str]:
+        """Selected children that did not run with the parent's current bookmark."""
+        if not self.stream_state.get("replication_key_value"):
+            return []
+        synced = set(self.stream_state.get(CHILDREN_STATE_KEY) or ())
+        return sorted(c.name for c in self.selected_children if c.name not in synced)
+
+    def remember_children(self) -> None:
+        names = sorted(c.name for c in self.selected_children)
+        if names:
+            self.stream_state[CHILDREN_STATE_KEY] = names
+        else:
+            self.stream_state.pop(CHILDREN_STATE_KEY, None)
+
+    def start_children(self) -> None:
+        for child in self.selected_children:
+            child._write_schema_message()
+            child.emitted = 0
+
+    def emit_children(self, record: types.Record) -> None:
+        for child in self.selected_children:
+            for child_record in child.rows_from_parent(record):
+                child._write_record_message(child_record)
+                child.emitted += 1
+
+    def finish_children(self) -> None:
+        for child in self.selected_children:
+            self.logger.info(
+                "Stream '%s': %d records from %s.%s",
+                child.name,
+                child.emitted,
+                self.name,
+                child.array_field,
+            )
+
+
+class NestedArrayStream(Stream):
+    """A stream made of the elements of one nested array of its parent's records."""
+
+    #: The parent record's array that holds this stream's rows.
+    array_field: str = ""
+    emitted: int = 0
+
+    def rows_from_parent(self, parent: types.Record) -> t.Iterator[dict[str, t.Any]]:
+        raise NotImplementedError
+
+    def get_records(self, context: types.Context | None) -> t.Iterable[dict[str, t.Any]]:
+        return ()  # rows are emitted by the parent (NestedChildrenMixin)

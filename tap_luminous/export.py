@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from tap_luminous._sdk_internals import StreamOwnedBookmarkMixin
+from tap_luminous._sdk_internals import NestedChildrenMixin, StreamOwnedBookmarkMixin
 from tap_luminous.client import CursorRejectedError, LuminousStream, Page
 from tap_luminous.errors import ProtocolError
 from tap_luminous.paginators import ExportCursorPaginator
@@ -32,7 +32,7 @@ if t.TYPE_CHECKING:
 RUN_STATE_KEY = "export"
 
 
-class ExportStream(StreamOwnedBookmarkMixin, LuminousStream):
+class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, LuminousStream):
     """A stream read through a since/cursor/cutoff export endpoint."""
 
     replication_key = "updated_at"
@@ -67,6 +67,13 @@ class ExportStream(StreamOwnedBookmarkMixin, LuminousStream):
             if self.replication_method == "INCREMENTAL"
             else None
         )
+        if bookmark and (backfill := self.children_to_backfill()):
+            self.logger.warning(
+                "Child streams %s are new since the last %s run: backfilling from start_date",
+                ", ".join(backfill),
+                self.name,
+            )
+            bookmark = None
         start = parse_start_date(self.config.get("start_date") or DEFAULT_START_DATE)
         since = max(bookmark, start) if bookmark else start
         lookback = int(self.config.get("lookback_window") or 0)
@@ -76,6 +83,7 @@ class ExportStream(StreamOwnedBookmarkMixin, LuminousStream):
 
     # -- the run ------------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        self.start_children()
         saved = self.stream_state.get(RUN_STATE_KEY)
         if isinstance(saved, dict) and saved.get("cursor") and saved.get("since"):
             since = str(saved["since"])
@@ -144,4 +152,6 @@ class ExportStream(StreamOwnedBookmarkMixin, LuminousStream):
         self.stream_state.pop(RUN_STATE_KEY, None)
         if self.replication_method == "INCREMENTAL":
             self.write_bookmark(cutoff)
+            self.remember_children()
+        self.finish_children()
         self.report_retries()

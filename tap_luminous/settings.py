@@ -123,6 +123,14 @@ CONFIG_SCHEMA = th.PropertiesList(
         "failing without advancing the bookmark (1-20).",
     ),
     th.Property(
+        "keep_nested_arrays",
+        th.BooleanType,
+        default=True,
+        title="Keep nested arrays in parents",
+        description="Keep `items`, `fulfillment_orders`, `shipments` and `payments` as array "
+        "columns on the parent streams. Turn off when you load the child streams instead.",
+    ),
+    th.Property(
         "request_timeout",
         th.NumberType,
         default=60,
@@ -276,7 +284,7 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
             "purchase_order_statuses",
             "must be a non-empty list of " + ", ".join(PURCHASE_ORDER_STATUSES),
         )
-    for flag in ("purchase_orders_full_scan", "purchase_orders_verify_walk"):
+    for flag in ("purchase_orders_full_scan", "purchase_orders_verify_walk", "keep_nested_arrays"):
         if config.get(flag) not in (None, True, False):
             raise SettingError(flag, "must be true or false")
     return [

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
+from functools import cached_property
 
-from tap_luminous._sdk_internals import StreamOwnedBookmarkMixin
+from tap_luminous._sdk_internals import (
+    NestedArrayStream,
+    NestedChildrenMixin,
+    StreamOwnedBookmarkMixin,
+)
 from tap_luminous.client import LuminousStream
 from tap_luminous.errors import ApiError, ProtocolError
 from tap_luminous.export import ExportStream
 from tap_luminous.paginators import PageNumberPaginator
+from tap_luminous.schema_loader import load_schema
 from tap_luminous.settings import PURCHASE_ORDER_STATUSES, parse_start_date
 from tap_luminous.timestamps import format_timestamp, parse_timestamp
 
@@ -35,7 +41,7 @@ class ProductsStream(ExportStream):
     page_size_setting = "products_page_size"
 
 
-class PurchaseOrdersStream(StreamOwnedBookmarkMixin, LuminousStream):
+class PurchaseOrdersStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, LuminousStream):
     """Purchase orders from GET /purchase-orders (page numbers, no server-side incremental).
 
     Every run walks all pages of each configured `order_status` and emits the purchase orders
@@ -71,6 +77,13 @@ class PurchaseOrdersStream(StreamOwnedBookmarkMixin, LuminousStream):
         if self.full_scan:
             return None
         bookmark = parse_timestamp(self.stream_state.get("replication_key_value"))
+        if bookmark and (backfill := self.children_to_backfill()):
+            self.logger.warning(
+                "Child streams %s are new since the last %s run: emitting every purchase order",
+                ", ".join(backfill),
+                self.name,
+            )
+            return None
         start = (
             parse_start_date(self.config["start_date"]) if self.config.get("start_date") else None
         )
@@ -85,6 +98,7 @@ class PurchaseOrdersStream(StreamOwnedBookmarkMixin, LuminousStream):
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         threshold = self.emit_threshold()
+        self.start_children()
         self.logger.info(
             "Walking all purchase-order pages; emitting %s",
             "every purchase order" if threshold is None else f"those updated since {threshold}",
@@ -98,6 +112,8 @@ class PurchaseOrdersStream(StreamOwnedBookmarkMixin, LuminousStream):
             raise ProtocolError("GET /purchase-orders: the server sent no Date header")
         if self.replication_method == "INCREMENTAL":
             self.write_bookmark(walk.started_at)
+            self.remember_children()
+        self.finish_children()
         self.report_retries()
 
     def _walk_once(
@@ -171,3 +187,141 @@ class _Walk:
                 if updated is not None and format_timestamp(updated) < self.threshold:
                     continue
             yield row
+
+
+# -- child streams: rows of the parents' nested arrays, emitted in the parent's single pass ------
+_PARENT_UPDATED_AT = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "description": "The parent's updated_at when this row was extracted. A child row whose value "
+    "is older than its parent's updated_at no longer exists in the parent (see README).",
+}
+_EXTRA_FIELDS = {
+    "type": ["object", "null"],
+    "additionalProperties": True,
+    "properties": {},
+    "description": "Fields the API returned that this schema does not list yet, kept verbatim.",
+}
+
+
+class _ChildStream(NestedArrayStream):
+    #: Schema file of one array element, e.g. shared/sales_order_item.json.
+    element_schema: str = ""
+    #: The parent's key field, and its name on the child rows.
+    parent_key: str = "id"
+    parent_key_as: str = ""
+
+    @cached_property
+    def schema(self) -> dict[str, t.Any]:
+        element = load_schema(self.element_schema)
+        element.pop("additionalProperties", None)
+        element["properties"] = {
+            self.parent_key_as: {"type": ["integer"], "description": "The parent's key."},
+            **element["properties"],
+            "_parent_updated_at": _PARENT_UPDATED_AT,
+            "_extra_fields": _EXTRA_FIELDS,
+        }
+        element["required"] = sorted({*element.get("required", ()), self.parent_key_as})
+        return element
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(self.schema["properties"])
+
+    def rows_from_parent(self, parent: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
+        elements = parent.get(self.array_field) or ()
+        parent_id = parent.get(self.parent_key)
+        parent_updated_at = parent.get("updated_at")
+        for index, element in enumerate(elements):
+            if not isinstance(element, dict):
+                self.logger.warning(
+                    "Stream '%s': %s %s has a non-object in %s; not emitted: %r",
+                    self.name,
+                    self.parent_key,
+                    parent_id,
+                    self.array_field,
+                    element,
+                )
+                continue
+            row = dict(element)
+            unknown = row.keys() - self._known
+            if unknown:
+                row["_extra_fields"] = {name: row.pop(name) for name in sorted(unknown)}
+            row[self.parent_key_as] = parent_id
+            row["_parent_updated_at"] = parent_updated_at
+            yield self.keyed(row, index)
+
+    def keyed(self, row: dict[str, t.Any], index: int) -> dict[str, t.Any]:
+        return row
+
+
+class SalesOrderItemsStream(_ChildStream):
+    name = "sales_order_items"
+    parent_stream_type = SalesOrdersStream
+    array_field = "items"
+    element_schema = "shared/sales_order_item.json"
+    parent_key = "order_id"
+    parent_key_as = "order_id"
+    primary_keys = ("order_item_id",)
+
+
+class SalesOrderFulfillmentOrdersStream(_ChildStream):
+    name = "sales_order_fulfillment_orders"
+    parent_stream_type = SalesOrdersStream
+    array_field = "fulfillment_orders"
+    element_schema = "shared/fulfillment_order.json"
+    parent_key = "order_id"
+    parent_key_as = "order_id"
+    primary_keys = ("fulfillment_order_id",)
+
+
+class SalesOrderShipmentsStream(_ChildStream):
+    """Shipments embedded in the export; their shape is undocumented.
+
+    Key `_shipment_key`: the shipment's own `id` when it has one (stable across runs), else
+    `<order_id>-<position>` (stable as long as the API keeps an order's shipments in order).
+    """
+
+    name = "sales_order_shipments"
+    parent_stream_type = SalesOrdersStream
+    array_field = "shipments"
+    element_schema = "shared/sales_order_shipment.json"
+    parent_key = "order_id"
+    parent_key_as = "order_id"
+    primary_keys = ("_shipment_key",)
+
+    @cached_property
+    def schema(self) -> dict[str, t.Any]:
+        schema = super().schema
+        schema["properties"] = {
+            "_shipment_key": {
+                "type": ["string"],
+                "description": "The shipment's id, else <order_id>-<position in the order>.",
+            },
+            **schema["properties"],
+        }
+        schema["required"] = sorted({*schema["required"], "_shipment_key"})
+        return schema
+
+    def keyed(self, row: dict[str, t.Any], index: int) -> dict[str, t.Any]:
+        own_id = row.get("id")
+        row["_shipment_key"] = str(own_id) if own_id is not None else f"{row['order_id']}-{index}"
+        return row
+
+
+class PurchaseOrderItemsStream(_ChildStream):
+    name = "purchase_order_items"
+    parent_stream_type = PurchaseOrdersStream
+    array_field = "items"
+    element_schema = "shared/purchase_order_item.json"
+    parent_key_as = "purchase_order_id"
+    primary_keys = ("id",)
+
+
+class PurchaseOrderPaymentsStream(_ChildStream):
+    name = "purchase_order_payments"
+    parent_stream_type = PurchaseOrdersStream
+    array_field = "payments"
+    element_schema = "shared/purchase_order_payment.json"
+    parent_key_as = "purchase_order_id"
+    primary_keys = ("id",)

@@ -5,21 +5,37 @@ from __future__ import annotations
 import typing as t
 
 import jsonschema
-from singer_sdk import Tap
+from singer_sdk import Stream, Tap
 
 from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
 from tap_luminous.client import RequestPacer
 from tap_luminous.errors import SettingError
 from tap_luminous.settings import CONFIG_SCHEMA, validate_settings
-from tap_luminous.streams import ProductsStream, PurchaseOrdersStream, SalesOrdersStream
+from tap_luminous.streams import (
+    ProductsStream,
+    PurchaseOrderItemsStream,
+    PurchaseOrderPaymentsStream,
+    PurchaseOrdersStream,
+    SalesOrderFulfillmentOrdersStream,
+    SalesOrderItemsStream,
+    SalesOrderShipmentsStream,
+    SalesOrdersStream,
+)
 
 if t.TYPE_CHECKING:
     from tap_luminous.client import LuminousStream
 
-STREAM_TYPES: tuple[type[LuminousStream], ...] = (
+PARENT_STREAM_TYPES: tuple[type[LuminousStream], ...] = (
     SalesOrdersStream,
     PurchaseOrdersStream,
     ProductsStream,
+)
+CHILD_STREAM_TYPES: tuple[type[Stream], ...] = (
+    SalesOrderItemsStream,
+    SalesOrderFulfillmentOrdersStream,
+    SalesOrderShipmentsStream,
+    PurchaseOrderItemsStream,
+    PurchaseOrderPaymentsStream,
 )
 
 
@@ -51,12 +67,12 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
             raise SettingError(setting, error.message)
         return []
 
-    def discover_streams(self) -> list[LuminousStream]:
+    def discover_streams(self) -> list[Stream]:
         pacer = RequestPacer(self.config.get("requests_per_second"))
-        streams = [stream_type(tap=self) for stream_type in STREAM_TYPES]
-        for stream in streams:
-            stream.pacer = pacer
-        return streams
+        parents = [stream_type(tap=self) for stream_type in PARENT_STREAM_TYPES]
+        for stream in parents:
+            stream.pacer = pacer  # one token, one rate budget
+        return [*parents, *(stream_type(tap=self) for stream_type in CHILD_STREAM_TYPES)]
 
 
 def _setting_named_in(error: str) -> str:
