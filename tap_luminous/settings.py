@@ -287,6 +287,10 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
     for flag in ("purchase_orders_full_scan", "purchase_orders_verify_walk", "keep_nested_arrays"):
         if config.get(flag) not in (None, True, False):
             raise SettingError(flag, "must be true or false")
+    if config.get("batch_config"):
+        raise SettingError(
+            "batch_config", "BATCH messages are not supported by tap-luminous (see README)"
+        )
     return [
         f"Unknown setting '{name}' is ignored."
         for name in sorted(set(config) - KNOWN_SETTINGS)

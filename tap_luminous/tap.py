@@ -6,6 +6,11 @@ import typing as t
 
 import jsonschema
 from singer_sdk import Stream, Tap
+from singer_sdk.helpers.capabilities import (
+    CapabilitiesEnum,
+    PluginCapabilities,
+    TapCapabilities,
+)
 
 from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
 from tap_luminous.client import RequestPacer
@@ -45,6 +50,18 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
     name = "tap-luminous"
     package_name = "tap-luminous"
     config_jsonschema = CONFIG_SCHEMA
+    # No BATCH: export state moves page by page with the emitted records, and a STATE written
+    # while batch files are still being filled would point past rows no target has seen yet.
+    capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
+        TapCapabilities.CATALOG,
+        TapCapabilities.STATE,
+        TapCapabilities.DISCOVER,
+        TapCapabilities.ACTIVATE_VERSION,
+        PluginCapabilities.ABOUT,
+        PluginCapabilities.STREAM_MAPS,
+        PluginCapabilities.FLATTENING,
+        PluginCapabilities.STRUCTURED_LOGGING,
+    ]
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """Check settings before any request, failing with one line that names the setting.

@@ -33,6 +33,10 @@ BAD_SETTINGS = [
     ({"max_retries": -1}, "max_retries"),
     ({"api_token": ""}, "api_token"),
     ({"sales_orders_page_size": "ten"}, "sales_orders_page_size"),
+    ({"batch_config": {"encoding": {"format": "jsonl"}}}, "batch_config"),
+    ({"purchase_orders_max_rewalks": 0}, "purchase_orders_max_rewalks"),
+    ({"keep_nested_arrays": "yes"}, "keep_nested_arrays"),
+    ({"api_token": "two words"}, "api_token"),
 ]
 
 
