@@ -12,18 +12,25 @@ So the streams write their bookmark themselves in the standard shape
 - emits STATE at the moments the stream chooses (`Stream._write_state_message`);
 - exits non-zero on SIGTERM/SIGINT (`Tap._handle_termination`);
 - emits child streams in the parent's single pass (`Stream._write_schema_message`,
-  `Stream._write_record_message`) instead of the SDK's per-parent child syncs.
+  `Stream._write_record_message`) instead of the SDK's per-parent child syncs;
+- writes records through a compiled conformer and a buffered writer
+  (`Stream._write_record_message`), see tap_luminous/output.py.
 
 tests/test_sdk_pins.py fails if an SDK upgrade renames or changes these hooks.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import typing as t
 
 from singer_sdk import Tap
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.streams import Stream
+
+from tap_luminous.output import BufferedSingerWriter, compile_conformer
 
 if t.TYPE_CHECKING:
     from types import FrameType
@@ -53,6 +60,12 @@ class StreamOwnedBookmarkMixin(Stream):
         self.state_manager.is_flushed = False
         self._write_state_message()
 
+    def flush_output(self) -> None:
+        """Push buffered messages out (the SDK skips a final STATE equal to the last one)."""
+        writer = self._tap.message_writer
+        if isinstance(writer, BufferedSingerWriter):
+            writer.flush()
+
 
 class NonZeroExitOnSignalMixin(Tap):
     """SIGTERM/SIGINT: write the last STATE, then exit non-zero.
@@ -66,6 +79,7 @@ class NonZeroExitOnSignalMixin(Tap):
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         try:
             self.state_writer.write_state(self.state)
+            BufferedSingerWriter.flush_all()
         finally:
             self.logger.warning(
                 "Stopped by %s before the sync finished; the last STATE message is where the "
@@ -73,6 +87,65 @@ class NonZeroExitOnSignalMixin(Tap):
                 signal.Signals(signum).name,
             )
             raise SystemExit(128 + signum)
+
+
+_UNSET: t.Any = object()
+
+
+class FastRecordsMixin(Stream):
+    """Write RECORD messages through a compiled conformer and the buffered msgspec writer.
+
+    Replaces singer-sdk 0.54's `Stream._write_record_message` when the output is the SDK's
+    default: one identity stream map, no flattening, every field selected, recursive type
+    conformance, and the tap's writer is our BufferedSingerWriter. Anything else (stream maps,
+    flattening, deselected fields) takes the SDK's own path unchanged. The message written is
+    the dict the SDK's `RecordMessage.to_dict()` produces.
+    """
+
+    _fast_conformer: t.Any = _UNSET
+
+    def _fast_record_conformer(self) -> t.Callable[[dict[str, t.Any]], dict[str, t.Any]] | None:
+        if self._fast_conformer is _UNSET:
+            self._fast_conformer = self._choose_record_path()
+        return t.cast(
+            "t.Callable[[dict[str, t.Any]], dict[str, t.Any]] | None", self._fast_conformer
+        )
+
+    def _choose_record_path(self) -> t.Callable[[dict[str, t.Any]], dict[str, t.Any]] | None:
+        maps = self.stream_maps
+        default_output = (
+            isinstance(self._tap.message_writer, BufferedSingerWriter)
+            and len(maps) == 1
+            and type(maps[0]) is SameRecordTransform
+            and not maps[0].flattening_enabled
+            and maps[0].stream_alias == self.name
+            and all(self.mask.values())
+            and self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.RECURSIVE
+        )
+        if not default_output:
+            self.logger.info(
+                "Stream '%s': custom output settings, using the SDK's record path", self.name
+            )
+            return None
+        return compile_conformer(self.effective_schema)
+
+    def _write_record_message(self, record: types.Record) -> None:
+        conform = self._fast_record_conformer()
+        if conform is None:
+            super()._write_record_message(record)
+            return
+        payload: dict[str, t.Any] = {
+            "type": "RECORD",
+            "stream": self.name,
+            "record": conform(record),
+        }
+        version = getattr(self, "_stream_version", None)
+        if version is not None:
+            payload["version"] = version
+        payload["time_extracted"] = dt.datetime.now(dt.timezone.utc).isoformat(sep="T")
+        writer = t.cast("BufferedSingerWriter", self._tap.message_writer)
+        writer.write_record(payload)
+        self.state_manager.is_flushed = False
 
 
 #: Parent state key: the child streams that ran with the parent's bookmark (for backfills).
@@ -153,7 +226,7 @@ class NestedChildrenMixin(Stream):
             )
 
 
-class NestedArrayStream(Stream):
+class NestedArrayStream(FastRecordsMixin, Stream):
     """A stream made of the elements of one nested array of its parent's records."""
 
     #: The parent record's array that holds this stream's rows.

@@ -9,6 +9,7 @@ import sys
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from tap_luminous.errors import LuminousError
+from tap_luminous.output import BufferedSingerWriter
 from tap_luminous.tap import TapLuminous
 
 
@@ -23,7 +24,10 @@ def main() -> None:
     """Run the tap; expected failures print one line and exit 1, never a traceback wall."""
     logger = logging.getLogger(TapLuminous.name)
     try:
-        TapLuminous.cli()
+        try:
+            TapLuminous.cli()
+        finally:
+            BufferedSingerWriter.flush_all()
     except (LuminousError, FatalAPIError, RetriableAPIError) as exc:
         logger.error(_redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
         sys.exit(1)

@@ -4,6 +4,10 @@ Auth, base URL, user agent, timeout, throttling, retries and parsing live here. 
 and shape-checked *inside* the retry loop (the SDK retries only the send and
 ``validate_response``), so a truncated body or an HTML error page with status 200 is retried like
 a 502 instead of ending the run.
+
+Every retriable failure becomes a `TransientError` with a short, stable `reason` ("429", "503",
+"connection", "timeout", "invalid_json", "wrong_shape") for the per-stream retry report, and a
+`detail` (status, the server's message) for the one-line error when retries run out.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import decimal
 import email.utils
 import logging
+import math
 import random
+import re
 import threading
 import time
 import typing as t
@@ -20,8 +26,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
 
+import backoff
 import msgspec
 import requests
+import urllib3.exceptions
 from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
@@ -33,26 +41,39 @@ from tap_luminous.settings import resolve_api_url
 from tap_luminous.timestamps import canonical_timestamp
 
 if t.TYPE_CHECKING:
-    from singer_sdk.helpers.types import Context
+    from singer_sdk.helpers.types import Context, RequestFunc
 
 _decode_json = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
 
-_TRANSIENT_ERRORS = (
-    RetriableAPIError,
+#: What a send can raise for a network fault (a dropped body is ChunkedEncodingError).
+_NETWORK_ERRORS = (
     requests.exceptions.ConnectionError,
     requests.exceptions.Timeout,
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
     ConnectionResetError,
 )
+#: Retried by the backoff decorator (the SDK's list; ours arrive as TransientError).
+_TRANSIENT_ERRORS = (RetriableAPIError, *_NETWORK_ERRORS)
 
 
 class TransientError(RetriableAPIError):
-    """A retriable failure, tagged with a short reason for the retry report."""
+    """A retriable failure of one request.
 
-    def __init__(self, message: str, reason: str, response: requests.Response | None = None):
-        super().__init__(message, response)
+    `reason` is short and stable (it keys the retry report); `detail` says what happened (status,
+    the server's message) without the "GET <path>" prefix, for the error when retries run out.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        detail: str,
+        reason: str,
+        response: requests.Response | None = None,
+    ) -> None:
+        super().__init__(f"GET {path}: {detail}", response)
         self.reason = reason
+        self.detail = detail
 
 
 class CursorRejectedError(ApiError):
@@ -70,19 +91,52 @@ class Page:
     extras: dict[str, t.Any] = field(default_factory=dict)
 
 
-def _server_message(response: requests.Response) -> str:
-    """The server's `message` and `errors` (Laravel style), shortened, for error lines."""
+_HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def _server_message(response: requests.Response, secret: str | None = None) -> str:
+    """The server's `message` and `errors` (Laravel style) on one short line, for error lines.
+
+    An HTML error page (a proxy's 502/503) is reduced to its title. Whitespace, including the
+    CR/LF of such pages, is collapsed so the message never breaks the one-line error. `secret`
+    (the token) is masked in case the server echoes it.
+    """
+    content = response.content or b""
     try:
-        body = _decode_json(response.content)
+        body = _decode_json(content)
     except (msgspec.DecodeError, ValueError):
-        text = response.text.strip().replace("\n", " ")
-        return text[:200]
-    if not isinstance(body, dict):
-        return str(body)[:200]
-    parts = [str(body.get("message") or "").strip()]
-    if body.get("errors"):
-        parts.append(f"errors={msgspec.json.encode(body['errors']).decode()[:300]}")
-    return " ".join(p for p in parts if p)
+        text = content.decode("utf-8", "replace")
+        if "html" in response.headers.get("Content-Type", "") or text.lstrip().startswith("<"):
+            match = _HTML_TITLE.search(text)
+            title = _HTML_TAG.sub(" ", match.group(2)) if match else ""
+            text = f"HTML page '{' '.join(title.split())}'" if title.strip() else "an HTML page"
+        message = text
+    else:
+        if isinstance(body, dict):
+            parts = [str(body.get("message") or "").strip()]
+            if body.get("errors"):
+                parts.append(f"errors={msgspec.json.encode(body['errors']).decode()[:300]}")
+            message = " ".join(p for p in parts if p)
+        else:
+            message = msgspec.json.encode(body).decode()
+    message = " ".join(message.split())
+    if len(message) > 400:
+        message = message[:400] + "..."
+    return _mask(message, secret)
+
+
+def _mask(text: str, secret: str | None) -> str:
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _status_detail(response: requests.Response, secret: str | None = None) -> str:
+    """'<status> <reason phrase>: <server message>' on one line."""
+    status = f"{response.status_code} {response.reason or ''}".strip()
+    message = _server_message(response, secret)
+    return f"{status}: {message}" if message else status
 
 
 def _retry_after_seconds(response: requests.Response) -> float | None:
@@ -91,8 +145,12 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -111,22 +169,45 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
 class RequestPacer:
     """Spaces requests for an optional requests-per-second cap and the server's rate budget.
 
-    Shared by every stream of a tap run, because they share one token.
+    Shared by every stream of a tap run, because they share one token. The clocks and the sleep
+    are parameters so tests can check the schedule without waiting for it.
     """
 
-    def __init__(self, requests_per_second: float | None) -> None:
+    #: Longest pause taken for X-RateLimit-Reset, so a bogus value cannot stall a run.
+    max_budget_pause = 60.0
+    #: X-RateLimit-Reset values below this are seconds from now, larger ones epoch seconds.
+    _EPOCH_THRESHOLD = 1_000_000_000
+
+    def __init__(
+        self,
+        requests_per_second: float | None,
+        *,
+        monotonic: t.Callable[[], float] = time.monotonic,
+        wall: t.Callable[[], float] = time.time,
+        sleep: t.Callable[[float], None] = time.sleep,
+    ) -> None:
         self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
+        self._monotonic = monotonic
+        self._wall = wall
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._next_slot = 0.0
         self._budget_resets_at = 0.0
 
-    def wait_turn(self) -> None:
+    @property
+    def interval(self) -> float:
+        """Seconds between two request starts (0 without a requests_per_second cap)."""
+        return self._interval
+
+    def wait_turn(self) -> float:
+        """Sleep until this request may start; return how long that was."""
         with self._lock:
-            now = time.monotonic()
+            now = self._monotonic()
             start = max(now, self._next_slot, self._budget_resets_at)
             self._next_slot = start + self._interval
         if start > now:
-            time.sleep(start - now)
+            self._sleep(start - now)
+        return max(0.0, start - now)
 
     def observe(self, response: requests.Response, logger: logging.Logger) -> None:
         """Slow down before the server's budget runs out rather than waiting for a 429."""
@@ -138,14 +219,15 @@ class RequestPacer:
             remaining_n, reset_at = int(remaining), float(reset)
         except ValueError:
             return
-        if remaining_n > 1:
+        if remaining_n > 1 or not math.isfinite(reset_at):
             return
-        # X-RateLimit-Reset is epoch seconds; cap the pause so a bogus value cannot stall a run.
-        pause = min(max(0.0, reset_at - time.time()), 60.0)
+        # Epoch seconds (GitHub/Laravel style) or, for small values, seconds from now.
+        until_reset = reset_at - self._wall() if reset_at >= self._EPOCH_THRESHOLD else reset_at
+        pause = min(max(0.0, until_reset), self.max_budget_pause)
         if pause > 0:
             logger.info("Rate budget nearly used (remaining=%s); pausing %.1fs", remaining, pause)
             with self._lock:
-                self._budget_resets_at = max(self._budget_resets_at, time.monotonic() + pause)
+                self._budget_resets_at = max(self._budget_resets_at, self._monotonic() + pause)
 
 
 class LuminousStream(RESTStream[t.Any]):
@@ -189,6 +271,23 @@ class LuminousStream(RESTStream[t.Any]):
         return float(self.config.get("request_timeout", 60))
 
     # -- retries ------------------------------------------------------------------------------
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        """The SDK's retry decorator, minus backoff's own log lines.
+
+        backoff's default handlers log the whole exception text (a proxy's multi-line HTML page
+        included) on every retry and on giving up; `backoff_handler` logs one line instead and
+        `fetch_page` raises the one-line error.
+        """
+        decorator: t.Callable[[RequestFunc], RequestFunc] = backoff.on_exception(
+            self.backoff_wait_generator,
+            _TRANSIENT_ERRORS,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )
+        return decorator(func)
+
     def backoff_max_tries(self) -> int:
         return int(self.config.get("max_retries", 8)) + 1
 
@@ -207,10 +306,11 @@ class LuminousStream(RESTStream[t.Any]):
             if retry_after is not None:
                 if retry_after > cap:
                     self.logger.warning(
-                        "Server asked to wait %.0fs (Retry-After); capping at "
-                        "retry_after_max_seconds=%.0fs",
-                        retry_after,
-                        cap,
+                        "GET %s: the server asked to wait %ss (Retry-After); capped at "
+                        "retry_after_max_seconds=%ss",
+                        self.path,
+                        _seconds(retry_after),
+                        _seconds(cap),
                     )
                     retry_after = cap
                 wait = retry_after
@@ -224,11 +324,13 @@ class LuminousStream(RESTStream[t.Any]):
         reason = getattr(exc, "reason", None) or _reason_for(exc)
         self.retry_counts[reason] += 1
         self.logger.warning(
-            "Retrying %s in %.2fs after attempt %d (%s)",
+            "Retrying GET %s in %.2fs after attempt %d of %d (%s): %s",
             self.path,
             details.get("wait") or 0.0,
             details.get("tries", 0),
+            self.backoff_max_tries(),
             reason,
+            self._detail(exc),
         )
 
     def report_retries(self) -> None:
@@ -244,35 +346,48 @@ class LuminousStream(RESTStream[t.Any]):
         try:
             return fetch(params, context)
         except _TRANSIENT_ERRORS as exc:
+            self.report_retries()
+            tries = self.backoff_max_tries()
             raise ApiError(
-                f"GET {self.path} failed after {self.backoff_max_tries()} attempts: "
-                f"{_describe(exc)}"
+                f"GET {self.path} failed after {tries} attempt{'s' if tries != 1 else ''} "
+                f"(max_retries={tries - 1}); last error: {self._detail(exc)}"
             ) from None
+
+    def _detail(self, exc: BaseException | None) -> str:
+        """What went wrong with one attempt, on one line, without the token."""
+        if isinstance(exc, TransientError):
+            text = exc.detail
+        elif exc is None:
+            text = "unknown error"
+        else:
+            text = _network_detail(exc)
+        return _mask(" ".join(text.split()), self.config.get("api_token"))
 
     def _fetch_page_once(self, params: dict[str, t.Any], context: Context | None) -> Page:
         prepared = self.build_prepared_request(
             method="GET", url=self.get_url(context), params=params, headers=self.http_headers
         )
         self.pacer.wait_turn()
+        # stream=False (the default): the body is read inside send(), so a connection dropped
+        # mid-body or a stalled body surfaces here too, as ChunkedEncodingError/ConnectionError.
         try:
             response = self.requests_session.send(
                 prepared, timeout=self.timeout, allow_redirects=False
             )
-        except requests.exceptions.Timeout as exc:
-            raise TransientError(f"GET {self.path}: timed out", "timeout") from exc
-        except (requests.exceptions.ConnectionError, ConnectionResetError) as exc:
-            raise TransientError(f"GET {self.path}: connection failed", "connection") from exc
+        except _NETWORK_ERRORS as exc:
+            raise self._network_error(exc) from exc
         self.pacer.observe(response, self.logger)
         self.validate_response(response)
         try:
             content = response.content
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as e:
-            raise TransientError(f"GET {self.path}: body cut off", "connection") from e
+        except _NETWORK_ERRORS as exc:  # only reachable with stream=True
+            raise self._network_error(exc) from exc
         try:
             body = _decode_json(content)
         except (msgspec.DecodeError, ValueError):
             raise TransientError(
-                f"GET {self.path}: status {response.status_code} but the body is not valid JSON "
+                self.path,
+                f"{response.status_code} {response.reason or ''} but the body is not valid JSON "
                 f"({len(content)} bytes, starts {content[:40]!r})",
                 "invalid_json",
                 response,
@@ -280,7 +395,9 @@ class LuminousStream(RESTStream[t.Any]):
         problem = self.shape_problem(body)
         if problem:
             raise TransientError(
-                f"GET {self.path}: response is not the documented shape: {problem}",
+                self.path,
+                f"{response.status_code} {response.reason or ''} but the response is not the "
+                f"documented shape: {problem}",
                 "wrong_shape",
                 response,
             )
@@ -290,6 +407,22 @@ class LuminousStream(RESTStream[t.Any]):
             params=params,
             server_date=_http_date_to_canonical(response.headers.get("Date")),
         )
+
+    def _network_error(self, exc: BaseException) -> TransientError:
+        """Classify a failed send: "timeout" or "connection", with a one-line detail."""
+        if _is_timeout(exc):
+            limit = _seconds(self.timeout)
+            return TransientError(
+                self.path, f"no response within request_timeout={limit}s", "timeout"
+            )
+        if isinstance(
+            exc,
+            (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError),
+        ):
+            what = "connection dropped mid-body"
+        else:
+            what = "connection failed"
+        return TransientError(self.path, f"{what}: {_network_detail(exc)}", "connection")
 
     def shape_problem(self, body: t.Any) -> str | None:
         """Describe how `body` differs from the endpoint's documented envelope, or None."""
@@ -322,16 +455,11 @@ class LuminousStream(RESTStream[t.Any]):
                 f"GET {self.path}: the token was accepted but lacks access to this endpoint "
                 "(403 Forbidden)"
             )
-        if status == 429:
-            raise TransientError(f"GET {self.path}: 429 Too Many Requests", "429", response)
-        if status >= 500:
-            raise TransientError(
-                f"GET {self.path}: {status} {response.reason}: {_server_message(response)}",
-                f"{status}",
-                response,
-            )
+        secret = self.config.get("api_token")
+        if status in (408, 429) or status >= 500:
+            raise TransientError(self.path, _status_detail(response, secret), str(status), response)
         if 400 <= status < 500:
-            message = f"GET {self.path}: {status} {response.reason}: {_server_message(response)}"
+            message = f"GET {self.path}: {_status_detail(response, secret)}"
             if self.request_carried_cursor(response):
                 raise CursorRejectedError(message)
             raise ApiError(message)
@@ -384,15 +512,55 @@ def _http_date_to_canonical(value: str | None) -> str | None:
 
 
 def _reason_for(exc: BaseException | None) -> str:
-    if isinstance(exc, requests.exceptions.Timeout):
+    """Reason for a retry that did not come through TransientError (kept stable all the same)."""
+    if exc is not None and _is_timeout(exc):
         return "timeout"
-    if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionResetError)):
+    if isinstance(exc, _NETWORK_ERRORS):
         return "connection"
     if isinstance(exc, RetriableAPIError) and exc.response is not None:
         return str(exc.response.status_code)
     return type(exc).__name__ if exc else "unknown"
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).split("\n", 1)[0]
-    return text or type(exc).__name__
+def _causes(exc: BaseException) -> t.Iterator[BaseException]:
+    """`exc` and what it wraps: urllib3's `reason`, exceptions in `args`, `__cause__`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        reason = getattr(current, "reason", None)
+        wrapped = [a for a in current.args if isinstance(a, BaseException)]
+        if isinstance(reason, BaseException):
+            current = reason
+        elif wrapped:
+            current = wrapped[-1]
+        else:
+            current = current.__cause__ or current.__context__
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    """A connect/read timeout, also when requests wraps a body-read timeout in ConnectionError."""
+    for cause in _causes(exc):
+        # urllib3 2 derives NewConnectionError (refused, unreachable) from ConnectTimeoutError.
+        if isinstance(cause, urllib3.exceptions.NewConnectionError):
+            return False
+        if isinstance(
+            cause, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+        ):
+            return True
+    return False
+
+
+def _network_detail(exc: BaseException) -> str:
+    """The innermost cause of a network error, shortly: '[Errno 104] Connection reset by peer'."""
+    root = list(_causes(exc))[-1]
+    text = " ".join(str(root).split()) or type(root).__name__
+    if not text.startswith(type(root).__name__):
+        text = f"{type(root).__name__}: {text}"
+    return text[:300]
+
+
+def _seconds(value: float) -> str:
+    """1.0 -> '1', 0.25 -> '0.25', 15552000.0 -> '15552000'."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")

@@ -18,7 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from tap_luminous._sdk_internals import NestedChildrenMixin, StreamOwnedBookmarkMixin
+from tap_luminous._sdk_internals import (
+    FastRecordsMixin,
+    NestedChildrenMixin,
+    StreamOwnedBookmarkMixin,
+)
 from tap_luminous.client import CursorRejectedError, LuminousStream, Page
 from tap_luminous.errors import ProtocolError
 from tap_luminous.paginators import ExportCursorPaginator
@@ -32,7 +36,7 @@ if t.TYPE_CHECKING:
 RUN_STATE_KEY = "export"
 
 
-class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, LuminousStream):
+class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMixin, LuminousStream):
     """A stream read through a since/cursor/cutoff export endpoint."""
 
     replication_key = "updated_at"
@@ -155,3 +159,4 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, LuminousStream
             self.remember_children()
         self.finish_children()
         self.report_retries()
+        self.flush_output()

@@ -7,6 +7,7 @@ import typing as t
 from functools import cached_property
 
 from tap_luminous._sdk_internals import (
+    FastRecordsMixin,
     NestedArrayStream,
     NestedChildrenMixin,
     StreamOwnedBookmarkMixin,
@@ -41,7 +42,9 @@ class ProductsStream(ExportStream):
     page_size_setting = "products_page_size"
 
 
-class PurchaseOrdersStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, LuminousStream):
+class PurchaseOrdersStream(
+    StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMixin, LuminousStream
+):
     """Purchase orders from GET /purchase-orders (page numbers, no server-side incremental).
 
     Every run walks all pages of each configured `order_status` and emits the purchase orders
@@ -115,6 +118,7 @@ class PurchaseOrdersStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, Lumino
             self.remember_children()
         self.finish_children()
         self.report_retries()
+        self.flush_output()
 
     def _walk_once(
         self, status: str, walk: _Walk, context: Context | None

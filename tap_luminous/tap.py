@@ -15,6 +15,7 @@ from singer_sdk.helpers.capabilities import (
 from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
 from tap_luminous.client import RequestPacer
 from tap_luminous.errors import SettingError
+from tap_luminous.output import BufferedSingerWriter
 from tap_luminous.settings import CONFIG_SCHEMA, validate_settings
 from tap_luminous.streams import (
     ProductsStream,
@@ -50,6 +51,7 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
     name = "tap-luminous"
     package_name = "tap-luminous"
     config_jsonschema = CONFIG_SCHEMA
+    message_writer_class = BufferedSingerWriter
     # No BATCH: export state moves page by page with the emitted records, and a STATE written
     # while batch files are still being filled would point past rows no target has seen yet.
     capabilities: t.ClassVar[list[CapabilitiesEnum]] = [

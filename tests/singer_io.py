@@ -13,6 +13,7 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tap_luminous.output import BufferedSingerWriter
 from tap_luminous.tap import TapLuminous
 
 REPO = Path(__file__).resolve().parent.parent
@@ -73,8 +74,11 @@ def run_tap(
         catalog = catalog_selecting(config, streams)
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        tap = TapLuminous(config=config, state=state, catalog=catalog)
-        tap.sync_all()
+        try:
+            tap = TapLuminous(config=config, state=state, catalog=catalog)
+            tap.sync_all()
+        finally:
+            BufferedSingerWriter.flush_all()  # as the CLI does on exit
     return SingerOutput.parse(buffer.getvalue())
 
 
