@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
+import time
 import typing as t
 
 from singer_sdk import Tap
@@ -90,6 +91,16 @@ class NonZeroExitOnSignalMixin(Tap):
 
 
 _UNSET: t.Any = object()
+_clock: list[t.Any] = [0.0, ""]
+
+
+def _extraction_time() -> str:
+    """`time_extracted` for RECORD messages, refreshed every 100 ms instead of per record."""
+    now = time.monotonic()
+    if now - _clock[0] >= 0.1:
+        _clock[0] = now
+        _clock[1] = dt.datetime.now(dt.timezone.utc).isoformat(sep="T")
+    return t.cast("str", _clock[1])
 
 
 class FastRecordsMixin(Stream):
@@ -142,7 +153,7 @@ class FastRecordsMixin(Stream):
         version = getattr(self, "_stream_version", None)
         if version is not None:
             payload["version"] = version
-        payload["time_extracted"] = dt.datetime.now(dt.timezone.utc).isoformat(sep="T")
+        payload["time_extracted"] = _extraction_time()
         writer = t.cast("BufferedSingerWriter", self._tap.message_writer)
         writer.write_record(payload)
         self.state_manager.is_flushed = False
@@ -170,13 +181,18 @@ class NestedChildrenMixin(Stream):
     ) -> t.Iterable[types.Context | None]:
         return ()
 
+    _selected_children: list[NestedArrayStream] | None = None
+
     @property
     def selected_children(self) -> list[NestedArrayStream]:
-        return [
-            child
-            for child in self.child_streams
-            if isinstance(child, NestedArrayStream) and child.selected
-        ]
+        # Selection is fixed for a run; the SDK's `selected` resolves metadata on every call.
+        if self._selected_children is None:
+            self._selected_children = [
+                child
+                for child in self.child_streams
+                if isinstance(child, NestedArrayStream) and child.selected
+            ]
+        return self._selected_children
 
     def post_process(
         self, row: types.Record, context: types.Context | None = None

@@ -67,15 +67,24 @@ def _object(schema: dict[str, t.Any], *, top_level: bool = False) -> Conformer |
     active = {name: h for name, h in handlers.items() if h is not None}
     known = frozenset(properties)
 
+    active_items = tuple(active.items())
+
     def conform(record: dict[str, t.Any]) -> dict[str, t.Any]:
-        out: dict[str, t.Any] = {}
+        if keep_unknown or record.keys() <= known:
+            # Nothing to drop: copy once and convert only the properties that need it.
+            out = dict(record)
+            for name, handler in active_items:
+                if name in out:
+                    out[name] = handler(out[name])
+            return out
+        out = {}
         for name, value in record.items():
             if name not in known:
                 if keep_unknown:
                     out[name] = value
                 continue
-            handler = active.get(name)
-            out[name] = value if handler is None else handler(value)
+            convert = active.get(name)
+            out[name] = value if convert is None else convert(value)
         return out
 
     return conform

@@ -36,5 +36,18 @@ def format_timestamp(value: dt.datetime) -> str:
 
 
 def canonical_timestamp(value: t.Any) -> str | None:
+    if isinstance(value, str) and len(value) == 20 and value[19] == "Z" and value[10] == "T":
+        # The API's usual form, 2024-01-15T10:30:00Z: only the suffix changes (when valid).
+        candidate = value[:19] + ".000000+00:00"
+        if _looks_valid(value):
+            return candidate
     parsed = parse_timestamp(value)
     return None if parsed is None else format_timestamp(parsed)
+
+
+def _looks_valid(value: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(value[:19])
+    except ValueError:
+        return False
+    return True

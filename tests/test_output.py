@@ -149,7 +149,8 @@ def test_buffered_writer_lines_parse_to_the_same_message_as_the_sdks(record):
     message = RecordMessage(stream="s", record=record)
     ours = _capture(BufferedSingerWriter(), message)
     sdk = _capture(SingerWriter(), message)
-    assert ours.endswith("\n") and ours.count("\n") == 1
+    assert ours.endswith("\n")
+    assert ours.count("\n") == 1
     assert json.loads(ours, parse_float=decimal.Decimal) == json.loads(
         sdk, parse_float=decimal.Decimal
     )
