@@ -24,6 +24,7 @@ from tap_luminous._sdk_internals import (
     StreamOwnedBookmarkMixin,
 )
 from tap_luminous.client import CursorRejectedError, LuminousStream, Page
+from tap_luminous.concurrency import Prefetch
 from tap_luminous.errors import ProtocolError
 from tap_luminous.paginators import ExportCursorPaginator
 from tap_luminous.settings import DEFAULT_START_DATE, parse_start_date
@@ -124,26 +125,38 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
     ) -> t.Iterator[dict[str, t.Any]]:
         paginator = ExportCursorPaginator(cursor)
         run_state = {"since": since, "cutoff": cutoff, "cursor": cursor}
-        while not paginator.finished:
-            params: dict[str, t.Any] = {"limit": self.page_size}
-            if paginator.current_value:
-                params["cursor"] = paginator.current_value
-            else:
-                params["since"] = since
-            page = self.fetch_page(params, context)
-            page_cutoff = canonical_timestamp(page.body["meta"]["cutoff"])
+        pending: Prefetch[Page] | None = Prefetch(
+            self.fetch_page, self._params(since, cursor), context
+        )
+        while pending is not None:
+            page_cursor = paginator.current_value
+            page = pending.result()
             if run_state["cutoff"] is None:
-                run_state["cutoff"] = page_cutoff
-            run_state["cursor"] = paginator.current_value
-            self.stream_state[RUN_STATE_KEY] = dict(run_state)
-            yield from page.records
+                run_state["cutoff"] = canonical_timestamp(page.body["meta"]["cutoff"])
             self._check_end_of_run(page)
             paginator.advance(page)
+            # Fetch the next page while this one is emitted (the cursor chain is sequential).
+            pending = (
+                None
+                if paginator.finished
+                else Prefetch(
+                    self.fetch_page, self._params(since, paginator.current_value), context
+                )
+            )
+            run_state["cursor"] = page_cursor
+            self.stream_state[RUN_STATE_KEY] = dict(run_state)
+            yield from page.records
             # The page's last record is out: from here a resume may skip this page.
             run_state["cursor"] = None if paginator.finished else paginator.current_value
             self.stream_state[RUN_STATE_KEY] = dict(run_state)
             self.flush_state()
         self._finish_run(str(run_state["cutoff"]))
+
+    def _params(self, since: str, cursor: str | None) -> dict[str, t.Any]:
+        """`since` starts a run, `cursor` continues it; never both."""
+        if cursor:
+            return {"cursor": cursor, "limit": self.page_size}
+        return {"since": since, "limit": self.page_size}
 
     def _check_end_of_run(self, page: Page) -> None:
         if page.body.get("has_more") is True and not page.body.get("next_cursor"):
