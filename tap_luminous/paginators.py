@@ -1,7 +1,7 @@
-"""Paginators for the two pagination styles of the Luminous API.
+"""The export paginator (page numbers are walked by PurchaseOrdersStream._pages).
 
-They read the already-parsed `Page` (see client.fetch_page), never the raw response: the body is
-parsed once, inside the retry loop.
+It reads the already-parsed `Page` (see client.fetch_page), never the raw response: the body
+is parsed once, inside the retry loop.
 """
 
 from __future__ import annotations
@@ -45,26 +45,3 @@ class ExportCursorPaginator(BaseAPIPaginator[t.Optional[str]]):  # noqa: UP045
     def get_next(self, response: Page) -> str | None:  # type: ignore[override]
         cursor = response.body.get("next_cursor")
         return cursor if isinstance(cursor, str) else None
-
-
-class PageNumberPaginator(BaseAPIPaginator[int]):
-    """`page=1..meta.last_page`; the latest `last_page` wins, empty pages do not stop the walk."""
-
-    def __init__(self, max_pages: int = 1_000_000) -> None:
-        super().__init__(1)
-        self._max_pages = max_pages
-
-    def has_more(self, response: Page) -> bool:  # type: ignore[override]
-        meta = response.body["meta"]
-        last_page = meta.get("last_page")
-        current = meta.get("current_page", self._value)
-        if not isinstance(last_page, int) or not isinstance(current, int):
-            raise ProtocolError("GET /purchase-orders: meta.last_page/current_page missing")
-        if current != self._value:
-            raise ProtocolError(
-                f"GET /purchase-orders: asked for page {self._value}, got page {current}"
-            )
-        return current < last_page and self._page_count < self._max_pages
-
-    def get_next(self, response: Page) -> int:  # type: ignore[override]
-        return self._value + 1

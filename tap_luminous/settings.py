@@ -123,6 +123,14 @@ CONFIG_SCHEMA = th.PropertiesList(
         "failing without advancing the bookmark (1-20).",
     ),
     th.Property(
+        "purchase_orders_concurrency",
+        th.IntegerType,
+        default=4,
+        title="Purchase-order concurrency",
+        description="How many purchase-order pages to fetch at once (1-16; 1 fetches one page "
+        "at a time). Records are emitted in page order either way.",
+    ),
+    th.Property(
         "keep_nested_arrays",
         th.BooleanType,
         default=True,
@@ -182,6 +190,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "purchase_orders_page_size": (1, 100),
     "max_retries": (0, 50),
     "purchase_orders_max_rewalks": (1, 20),
+    "purchase_orders_concurrency": (1, 16),
     "lookback_window": (0, 10 * 365 * 86400),
 }
 _NUMBER_RANGES: dict[str, tuple[float, float]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
+from collections import deque
 from functools import cached_property
 
 from tap_luminous._sdk_internals import (
@@ -12,10 +13,10 @@ from tap_luminous._sdk_internals import (
     NestedChildrenMixin,
     StreamOwnedBookmarkMixin,
 )
-from tap_luminous.client import LuminousStream
+from tap_luminous.client import LuminousStream, Page
+from tap_luminous.concurrency import Prefetch
 from tap_luminous.errors import ApiError, ProtocolError
 from tap_luminous.export import ExportStream
-from tap_luminous.paginators import PageNumberPaginator
 from tap_luminous.schema_loader import load_schema
 from tap_luminous.settings import PURCHASE_ORDER_STATUSES, parse_start_date
 from tap_luminous.timestamps import format_timestamp, parse_timestamp
@@ -125,16 +126,50 @@ class PurchaseOrdersStream(
     ) -> t.Generator[dict[str, t.Any], None, list[list[t.Any]]]:
         """Emit every new row of one listing; return the ids page by page (its layout)."""
         layout: list[list[t.Any]] = []
-        paginator = PageNumberPaginator()
-        per_page = int(self.config.get("purchase_orders_page_size") or 100)
-        while not paginator.finished:
-            params = {"page": paginator.current_value, "per_page": per_page, "order_status": status}
-            page = self.fetch_page(params, context)
+        for page in self._pages(status, context):
             walk.started_at = walk.started_at or page.server_date
             layout.append([row.get("id") for row in page.records])
             yield from walk.new_rows(page.records)
-            paginator.advance(page)  # type: ignore[arg-type]
         return layout
+
+    def _pages(self, status: str, context: Context | None) -> t.Iterator[Page]:
+        """Pages 1..last_page in order, up to `purchase_orders_concurrency` fetched at once.
+
+        Page 1 comes first (it gives `last_page`); the latest page's `last_page` decides whether
+        more pages follow, so a listing that grows during the walk is followed to its end.
+        """
+        per_page = int(self.config.get("purchase_orders_page_size") or 100)
+        workers = int(self.config.get("purchase_orders_concurrency") or 1)
+
+        def params(number: int) -> dict[str, t.Any]:
+            return {"page": number, "per_page": per_page, "order_status": status}
+
+        first = self.fetch_page(params(1), context)
+        self._check_page_number(first, 1)
+        yield first
+        last_page = int(first.body["meta"]["last_page"])
+        in_flight: deque[tuple[int, Prefetch[Page]]] = deque()
+        next_number = 2
+        while True:
+            while len(in_flight) < workers and next_number <= last_page:
+                in_flight.append(
+                    (next_number, Prefetch(self.fetch_page, params(next_number), context))
+                )
+                next_number += 1
+            if not in_flight:
+                return
+            number, job = in_flight.popleft()
+            page = job.result()
+            self._check_page_number(page, number)
+            last_page = int(page.body["meta"]["last_page"])
+            yield page
+
+    def _check_page_number(self, page: Page, number: int) -> None:
+        if page.body["meta"].get("current_page") != number:
+            raise ProtocolError(
+                f"GET {self.path}: asked for page {number}, got page "
+                f"{page.body['meta'].get('current_page')}"
+            )
 
     def _verify_layout(
         self, status: str, layout: list[list[t.Any]], walk: _Walk, context: Context | None

@@ -60,3 +60,36 @@ def test_rows_with_unreadable_updated_at_are_emitted_not_dropped(api):
     api.update_purchase_order(victim, updated_at=None)
     second = run_tap(config_for(api), streams=["purchase_orders"], state=first.final_state)
     assert victim in second.ids("purchase_orders", "id")
+
+
+def test_concurrent_page_fetches_emit_the_same_records_in_page_order(api):
+    plain = run_tap(
+        config_for(api, purchase_orders_concurrency=1, purchase_orders_page_size=10),
+        streams=["purchase_orders"],
+    )
+    api.clear_requests()
+    parallel = run_tap(
+        config_for(api, purchase_orders_concurrency=6, purchase_orders_page_size=10),
+        streams=["purchase_orders"],
+    )
+    assert parallel.records["purchase_orders"] == plain.records["purchase_orders"]
+    assert parallel.final_state == plain.final_state
+    pages = [
+        int(r.params["page"]) for r in api.requests if r.params.get("order_status") == "active"
+    ]
+    assert sorted(set(pages)) == list(range(1, max(pages) + 1))
+
+
+def test_a_listing_that_grows_during_the_walk_is_followed_to_its_end(api):
+    grown: list[bool] = []
+
+    def grow(request):
+        if request.path == "/purchase-orders" and request.params.get("page") == "2" and not grown:
+            grown.append(True)
+            for _ in range(25):
+                api.insert_purchase_order(order_status="active")
+
+    api.on_request = grow
+    out = run_tap(config_for(api, purchase_orders_page_size=20), streams=["purchase_orders"])
+    api.on_request = None
+    assert sorted(out.ids("purchase_orders", "id")) == sorted(api.dataset.purchase_orders)

@@ -8,7 +8,7 @@ import pytest
 
 from tap_luminous.client import Page
 from tap_luminous.errors import ProtocolError
-from tap_luminous.paginators import ExportCursorPaginator, PageNumberPaginator
+from tap_luminous.paginators import ExportCursorPaginator
 from tap_luminous.schema_loader import load_schema
 from tap_luminous.timestamps import canonical_timestamp
 
@@ -60,19 +60,6 @@ def test_export_paginator_follows_cursors_and_continues_over_empty_pages():
 def test_export_paginator_rejects_has_more_without_cursor():
     with pytest.raises(ProtocolError, match="next_cursor"):
         ExportCursorPaginator().advance(_page(data=[{}], has_more=True, next_cursor=None))
-
-
-def test_page_number_paginator_walks_to_last_page_even_over_empty_pages():
-    paginator = PageNumberPaginator()
-    for page in (1, 2, 3):
-        assert paginator.current_value == page
-        paginator.advance(_page(data=[], meta={"current_page": page, "last_page": 3}))
-    assert paginator.finished
-
-
-def test_page_number_paginator_rejects_a_wrong_page():
-    with pytest.raises(ProtocolError):
-        PageNumberPaginator().advance(_page(data=[], meta={"current_page": 2, "last_page": 3}))
 
 
 def test_schemas_are_self_contained():
