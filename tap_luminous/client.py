@@ -241,6 +241,8 @@ class LuminousStream(RESTStream[t.Any]):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.retry_counts: Counter[str] = Counter()
+        # Pages may be fetched from several threads at once (purchase orders, export prefetch).
+        self._retry_lock = threading.Lock()
         # TapLuminous replaces this with one pacer shared by all streams (they share a token).
         self.pacer = RequestPacer(self.config.get("requests_per_second"))
         self._reported_unknown_fields: set[str] = set()
@@ -322,7 +324,8 @@ class LuminousStream(RESTStream[t.Any]):
     def backoff_handler(self, details: t.Any) -> None:
         exc = details.get("exception")
         reason = getattr(exc, "reason", None) or _reason_for(exc)
-        self.retry_counts[reason] += 1
+        with self._retry_lock:
+            self.retry_counts[reason] += 1
         self.logger.warning(
             "Retrying GET %s in %.2fs after attempt %d of %d (%s): %s",
             self.path,
@@ -334,8 +337,10 @@ class LuminousStream(RESTStream[t.Any]):
         )
 
     def report_retries(self) -> None:
-        if self.retry_counts:
-            summary = ", ".join(f"{k}={v}" for k, v in sorted(self.retry_counts.items()))
+        with self._retry_lock:
+            counts = sorted(self.retry_counts.items())
+        if counts:
+            summary = ", ".join(f"{k}={v}" for k, v in counts)
             self.logger.info("Stream '%s' retries by reason: %s", self.name, summary)
 
     # -- the one request path -----------------------------------------------------------------

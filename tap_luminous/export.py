@@ -27,6 +27,7 @@ from tap_luminous.client import CursorRejectedError, LuminousStream, Page
 from tap_luminous.concurrency import Prefetch
 from tap_luminous.errors import ProtocolError
 from tap_luminous.paginators import ExportCursorPaginator
+from tap_luminous.progress import Progress
 from tap_luminous.settings import DEFAULT_START_DATE, parse_start_date
 from tap_luminous.timestamps import canonical_timestamp, format_timestamp, parse_timestamp
 
@@ -124,6 +125,7 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
         context: Context | None,
     ) -> t.Iterator[dict[str, t.Any]]:
         paginator = ExportCursorPaginator(cursor)
+        progress = Progress(self.logger, self.name, self.progress_every)
         run_state = {"since": since, "cutoff": cutoff, "cursor": cursor}
         pending: Prefetch[Page] | None = Prefetch(
             self.fetch_page, self._params(since, cursor), context
@@ -150,6 +152,7 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
             run_state["cursor"] = None if paginator.finished else paginator.current_value
             self.stream_state[RUN_STATE_KEY] = dict(run_state)
             self.flush_state()
+            progress.page_done(len(page.records), sum(self.retry_counts.values()))
         self._finish_run(str(run_state["cutoff"]))
 
     def _params(self, since: str, cursor: str | None) -> dict[str, t.Any]:

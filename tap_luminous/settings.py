@@ -139,6 +139,14 @@ CONFIG_SCHEMA = th.PropertiesList(
         "columns on the parent streams. Turn off when you load the child streams instead.",
     ),
     th.Property(
+        "log_progress_every_pages",
+        th.IntegerType,
+        default=10,
+        title="Progress log interval (pages)",
+        description="Log pages, records, records/s, retries (and an ETA where the page count "
+        "is known) every this many pages.",
+    ),
+    th.Property(
         "request_timeout",
         th.NumberType,
         default=60,
@@ -191,6 +199,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "max_retries": (0, 50),
     "purchase_orders_max_rewalks": (1, 20),
     "purchase_orders_concurrency": (1, 16),
+    "log_progress_every_pages": (1, 100000),
     "lookback_window": (0, 10 * 365 * 86400),
 }
 _NUMBER_RANGES: dict[str, tuple[float, float]] = {

@@ -17,6 +17,7 @@ from tap_luminous.client import LuminousStream, Page
 from tap_luminous.concurrency import Prefetch
 from tap_luminous.errors import ApiError, ProtocolError
 from tap_luminous.export import ExportStream
+from tap_luminous.progress import Progress
 from tap_luminous.schema_loader import load_schema
 from tap_luminous.settings import PURCHASE_ORDER_STATUSES, parse_start_date
 from tap_luminous.timestamps import format_timestamp, parse_timestamp
@@ -144,9 +145,11 @@ class PurchaseOrdersStream(
         def params(number: int) -> dict[str, t.Any]:
             return {"page": number, "per_page": per_page, "order_status": status}
 
+        progress = Progress(self.logger, f"{self.name} ({status})", self.progress_every)
         first = self.fetch_page(params(1), context)
         self._check_page_number(first, 1)
         yield first
+        progress.page_done(len(first.records), sum(self.retry_counts.values()))
         last_page = int(first.body["meta"]["last_page"])
         in_flight: deque[tuple[int, Prefetch[Page]]] = deque()
         next_number = 2
@@ -163,6 +166,7 @@ class PurchaseOrdersStream(
             self._check_page_number(page, number)
             last_page = int(page.body["meta"]["last_page"])
             yield page
+            progress.page_done(len(page.records), sum(self.retry_counts.values()), last_page)
 
     def _check_page_number(self, page: Page, number: int) -> None:
         if page.body["meta"].get("current_page") != number:

@@ -66,3 +66,20 @@ def test_schemas_are_self_contained():
     for name in ("sales_orders", "purchase_orders", "products"):
         assert "$ref" not in str(load_schema(name))
         assert "_extra_fields" in load_schema(name)["properties"]
+
+
+def test_progress_logs_every_n_pages_with_rate_retries_and_eta(caplog):
+    import logging
+
+    from tap_luminous.progress import Progress
+
+    progress = Progress(logging.getLogger("progress-test"), "purchase_orders", every_pages=2)
+    with caplog.at_level(logging.INFO):
+        progress.page_done(100, retries=0, total_pages=4)
+        progress.page_done(100, retries=3, total_pages=4)
+        progress.page_done(100, retries=3, total_pages=4)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1
+    assert "2 pages, 200 records" in lines[0]
+    assert "3 retries" in lines[0]
+    assert "page 2 of 4, ETA" in lines[0]
