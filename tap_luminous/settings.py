@@ -266,6 +266,18 @@ def parse_start_date(value: t.Any) -> pendulum.DateTime:
     return parsed.in_timezone("UTC")
 
 
+def coerce_env_numbers(config: dict[str, t.Any]) -> None:
+    """`--config ENV` leaves number settings as strings (singer-sdk parses only integers,
+    booleans and arrays from the environment); turn those that are numbers into numbers."""
+    for name in _NUMBER_RANGES:
+        value = config.get(name)
+        if isinstance(value, str):
+            try:
+                config[name] = float(value)
+            except ValueError:
+                pass  # reported by validate_settings with the setting's name
+
+
 def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
     """Check every setting; raise SettingError for the first problem, return warnings."""
     token = config.get("api_token")

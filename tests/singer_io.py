@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 class SingerOutput:
     messages: list[dict[str, t.Any]]
     stderr: str = ""
+    stdout: str = ""
     returncode: int = 0
     records: dict[str, list[dict[str, t.Any]]] = field(default_factory=dict)
     schemas: dict[str, dict[str, t.Any]] = field(default_factory=dict)
@@ -30,10 +31,15 @@ class SingerOutput:
 
     @classmethod
     def parse(cls, stdout: str, stderr: str = "", returncode: int = 0) -> SingerOutput:
-        messages = [
-            json.loads(line, parse_float=decimal.Decimal) for line in stdout.splitlines() if line
-        ]
-        out = cls(messages=messages, stderr=stderr, returncode=returncode)
+        messages = []
+        for number, line in enumerate(stdout.splitlines()):
+            try:
+                messages.append(json.loads(line, parse_float=decimal.Decimal))
+            except json.JSONDecodeError:
+                if number == 0:  # not Singer output at all (--discover, --about)
+                    break
+                raise  # a broken Singer line is a failure, not "no output"
+        out = cls(messages=messages, stderr=stderr, returncode=returncode, stdout=stdout)
         for message in messages:
             if message["type"] == "RECORD":
                 out.records.setdefault(message["stream"], []).append(message["record"])
