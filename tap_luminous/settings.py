@@ -7,6 +7,7 @@ that names the setting.
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import ipaddress
 import re
@@ -272,10 +273,9 @@ def coerce_env_numbers(config: dict[str, t.Any]) -> None:
     for name in _NUMBER_RANGES:
         value = config.get(name)
         if isinstance(value, str):
-            try:
+            # A value that is not a number is reported by validate_settings, by name.
+            with contextlib.suppress(ValueError):
                 config[name] = float(value)
-            except ValueError:
-                pass  # reported by validate_settings with the setting's name
 
 
 def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
