@@ -20,6 +20,7 @@ class Decision:
     drop: bool = False
     invalid_json: str | None = None  # "truncated" | "html"
     wrong_shape: bytes | None = None
+    reset: bool = False  # abort the connection (TCP RST) without sending any response
 
 
 _WRONG_SHAPES = (
@@ -54,6 +55,9 @@ class Faults:
     rate_limit_window: float = 60.0
     redirect_to: str | None = None
     fail_statuses: dict[str, list[int]] | None = None
+    #: Probability of aborting the connection with a TCP RST before any response is sent.
+    #: Drawn after the other ten draws and only when > 0, so existing seeds keep their faults.
+    p_reset: float = 0.0
 
     _rng: random.Random = field(init=False, repr=False, compare=False)
     _lock: threading.Lock = field(init=False, repr=False, compare=False)
@@ -69,9 +73,11 @@ class Faults:
             r = self._rng.random
             jitter, stall, too_many, s5, code, drop, inv, inv_kind, shape, shape_kind = (
                 r() for _ in range(10))
+            reset = r() if self.p_reset > 0 else 1.0
         d = Decision()
         d.delay = max(0.0, self.latency + self.latency_jitter * jitter)
         d.stall = stall < self.p_stall
+        d.reset = reset < self.p_reset
         d.too_many = too_many < self.p_429
         if s5 < self.p_5xx:
             d.server_error = (500, 502, 503, 504)[int(code * 4)]

@@ -8,6 +8,7 @@ import logging
 import math
 import re
 import socket
+import struct
 import sys
 import threading
 import time
@@ -100,6 +101,7 @@ class _Resp:
     rows: int = 0
     truncate: int | None = None
     close: bool = False
+    reset: bool = False  # send nothing; abort the connection with a TCP RST
 
 
 def _json(status: int, obj: Any, **headers: str) -> _Resp:
@@ -248,6 +250,15 @@ class _Handler(BaseHTTPRequestHandler):
     do_PATCH = _dispatch
     do_DELETE = _dispatch
     do_HEAD = _dispatch
+
+    def reset_connection(self) -> None:
+        """Abort the connection with a TCP RST (SO_LINGER 0), sending no response at all."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+        with contextlib.suppress(OSError):
+            self.connection.close()  # the fd really closes when finish() closes rfile/wfile
 
     def send_raw(self, resp: _Resp, date_header: str) -> None:
         body = resp.body
@@ -502,6 +513,9 @@ class FakeLuminousAPI:
             log.exception("fake_luminous: internal error")
             resp = _json(500, {"message": "Server Error"})
         rec.status = resp.status
+        if resp.reset:
+            h.reset_connection()
+            return
         h.send_raw(resp, self._http_date())
 
     def _with_faults(self, h: _Handler, rec: RecordedRequest, sub: str,
@@ -529,6 +543,9 @@ class FakeLuminousAPI:
         if d.stall:
             self._count_fault(rec, "stall")
             self._sleep(faults.stall_seconds)
+        if d.reset:
+            self._count_fault(rec, "reset")
+            return _Resp(0, b"", reset=True)  # recorded with status 0: no response
         if d.too_many:
             self._count_fault(rec, "429")
             resp = self._status_response(429, faults)

@@ -169,14 +169,23 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
 class RequestPacer:
     """Spaces requests for an optional requests-per-second cap and the server's rate budget.
 
-    Shared by every stream of a tap run, because they share one token. The clocks and the sleep
-    are parameters so tests can check the schedule without waiting for it.
+    Shared by every stream of a tap run, because they share one token, and by the threads that
+    fetch pages concurrently. The rate budget is an estimate: the last X-RateLimit-Remaining
+    minus the requests that were started but not answered yet (the server may not have counted
+    them), minus every turn handed out since. When it would fall to `reserve`, new requests wait
+    for X-RateLimit-Reset instead of running into a 429.
+
+    The clocks and the sleep are parameters so tests can check the schedule without waiting.
     """
 
     #: Longest pause taken for X-RateLimit-Reset, so a bogus value cannot stall a run.
     max_budget_pause = 60.0
+    #: Requests of the budget left unused (other clients may share the token).
+    reserve = 1
     #: X-RateLimit-Reset values below this are seconds from now, larger ones epoch seconds.
     _EPOCH_THRESHOLD = 1_000_000_000
+    #: Two resets closer than this are the same window (whole-second headers, clock jitter).
+    _SAME_WINDOW = 1.0
 
     def __init__(
         self,
@@ -192,7 +201,10 @@ class RequestPacer:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_slot = 0.0
-        self._budget_resets_at = 0.0
+        self._in_flight = 0
+        self._budget: int | None = None  # requests still allowed before _window_ends_at
+        self._window_ends_at = 0.0
+        self._logged_window = -1.0
 
     @property
     def interval(self) -> float:
@@ -200,14 +212,25 @@ class RequestPacer:
         return self._interval
 
     def wait_turn(self) -> float:
-        """Sleep until this request may start; return how long that was."""
+        """Sleep until this request may start; return how long that was. Pair with `done()`."""
         with self._lock:
             now = self._monotonic()
-            start = max(now, self._next_slot, self._budget_resets_at)
+            start = max(now, self._next_slot)
+            if self._budget is not None and start < self._window_ends_at:
+                if self._budget <= self.reserve:
+                    start = self._window_ends_at  # the next window
+                else:
+                    self._budget -= 1
             self._next_slot = start + self._interval
+            self._in_flight += 1
         if start > now:
             self._sleep(start - now)
         return max(0.0, start - now)
+
+    def done(self) -> None:
+        """The request of the last `wait_turn` got its answer (or failed)."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
 
     def observe(self, response: requests.Response, logger: logging.Logger) -> None:
         """Slow down before the server's budget runs out rather than waiting for a 429."""
@@ -219,15 +242,38 @@ class RequestPacer:
             remaining_n, reset_at = int(remaining), float(reset)
         except ValueError:
             return
-        if remaining_n > 1 or not math.isfinite(reset_at):
+        if not math.isfinite(reset_at):
             return
         # Epoch seconds (GitHub/Laravel style) or, for small values, seconds from now.
         until_reset = reset_at - self._wall() if reset_at >= self._EPOCH_THRESHOLD else reset_at
         pause = min(max(0.0, until_reset), self.max_budget_pause)
-        if pause > 0:
-            logger.info("Rate budget nearly used (remaining=%s); pausing %.1fs", remaining, pause)
-            with self._lock:
-                self._budget_resets_at = max(self._budget_resets_at, self._monotonic() + pause)
+        with self._lock:
+            now = self._monotonic()
+            ends_at = now + pause
+            budget = remaining_n - self._in_flight
+            if (
+                self._budget is None
+                or now >= self._window_ends_at
+                or ends_at > self._window_ends_at + self._SAME_WINDOW
+            ):
+                self._budget, self._window_ends_at = budget, ends_at  # a new window
+            elif ends_at >= self._window_ends_at - self._SAME_WINDOW:
+                self._budget = min(self._budget, budget)  # the same window: the lower estimate
+            # else: a late answer from an earlier window
+            log = (
+                self._budget <= self.reserve
+                and self._window_ends_at > now
+                and self._logged_window != self._window_ends_at
+            )
+            if log:
+                self._logged_window = self._window_ends_at
+            wait = self._window_ends_at - now
+        if log:
+            logger.info(
+                "Rate budget nearly used (remaining=%s); new requests wait %.1fs for the reset",
+                remaining,
+                wait,
+            )
 
 
 class LuminousStream(RESTStream[t.Any]):
@@ -381,6 +427,8 @@ class LuminousStream(RESTStream[t.Any]):
             )
         except _NETWORK_ERRORS as exc:
             raise self._network_error(exc) from exc
+        finally:
+            self.pacer.done()
         self.pacer.observe(response, self.logger)
         self.validate_response(response)
         try:

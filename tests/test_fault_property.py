@@ -66,14 +66,21 @@ def clean_world() -> t.Iterator[tuple[FakeLuminousAPI, SingerOutput]]:
         p_wrong_shape=probability,
     ),
     max_retries=st.integers(0, 3),
+    concurrency=st.sampled_from([1, 4]),
 )
 def test_any_fault_schedule_ends_in_the_clean_output_or_a_clear_failure(
-    clean_world: tuple[FakeLuminousAPI, SingerOutput], faults: Faults, max_retries: int
+    clean_world: tuple[FakeLuminousAPI, SingerOutput],
+    faults: Faults,
+    max_retries: int,
+    concurrency: int,
 ) -> None:
     api, clean = clean_world
     api.faults = faults
+    config = config_for(
+        api, max_retries=max_retries, purchase_orders_concurrency=concurrency, **PAGES
+    )
     try:
-        out = run_tap(config_for(api, max_retries=max_retries, **PAGES), streams=STREAMS)
+        out = run_tap(config, streams=STREAMS)
     except ApiError as exc:
         message = str(exc)
         assert message.startswith("GET /"), message
