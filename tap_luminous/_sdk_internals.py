@@ -82,6 +82,13 @@ class NonZeroExitOnSignalMixin(Tap):
     """
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        busy = BufferedSingerWriter.any_busy()
+        if busy is not None:  # mid-message: finish that message first, then stop
+            busy.defer(lambda: self._stop(signum))
+            return
+        self._stop(signum)
+
+    def _stop(self, signum: int) -> None:
         try:
             self.state_writer.write_state(self.state)
             BufferedSingerWriter.flush_all()

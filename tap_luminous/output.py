@@ -148,6 +148,10 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, "Message"]):
 
     def __init__(self) -> None:
         self._buffer = bytearray()
+        # A signal handler that writes while a write is half done would splice two messages
+        # into one line: it defers to the end of the write in progress instead (see `defer`).
+        self._busy = 0
+        self._deferred: t.Callable[[], None] | None = None
         BufferedSingerWriter._instances.add(self)
 
     @classmethod
@@ -155,30 +159,65 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, "Message"]):
         for writer in list(cls._instances):
             writer.flush()
 
+    @classmethod
+    def any_busy(cls) -> BufferedSingerWriter | None:
+        return next((w for w in list(cls._instances) if w._busy), None)
+
+    def defer(self, action: t.Callable[[], None]) -> None:
+        """Run `action` as soon as the write in progress is complete."""
+        self._deferred = action
+
+    def _done(self) -> None:
+        self._busy -= 1
+        if self._deferred is not None and not self._busy:
+            action, self._deferred = self._deferred, None
+            action()
+
     def serialize_message(self, message: Message) -> bytes:
         return _ENCODER.encode(message.to_dict())
 
     def write_message(self, message: Message) -> None:
-        _ENCODER.encode_into(message.to_dict(), self._buffer, -1)
-        self._buffer += b"\n"
-        if message.type != "RECORD" or len(self._buffer) >= self.FLUSH_AT:
-            self.flush()
+        self._busy += 1
+        try:
+            _ENCODER.encode_into(message.to_dict(), self._buffer, -1)
+            self._buffer += b"\n"
+            if message.type != "RECORD" or len(self._buffer) >= self.FLUSH_AT:
+                self._flush()
+        finally:
+            self._done()
 
     def write_record(self, payload: dict[str, t.Any]) -> None:
         """Append a RECORD message given as the dict the SDK's RecordMessage.to_dict returns."""
-        _ENCODER.encode_into(payload, self._buffer, -1)
-        self._buffer += b"\n"
-        if len(self._buffer) >= self.FLUSH_AT:
-            self.flush()
+        self._busy += 1
+        try:
+            _ENCODER.encode_into(payload, self._buffer, -1)
+            self._buffer += b"\n"
+            if len(self._buffer) >= self.FLUSH_AT:
+                self._flush()
+        finally:
+            self._done()
 
     def flush(self) -> None:
+        self._busy += 1
+        try:
+            self._flush()
+        finally:
+            self._done()
+
+    def _flush(self) -> None:
         if not self._buffer:
             return
         out = sys.stdout
         raw = getattr(out, "buffer", None)
         if raw is not None:
             out.flush()
-            raw.write(self._buffer)
+            # Under PYTHONUNBUFFERED `raw` is a FileIO whose write() may write only part of the
+            # data (a signal during a pipe write): write until everything is out.
+            pending = memoryview(self._buffer)
+            while pending:
+                written = raw.write(pending)
+                pending = pending[written or 0 :]
+            pending.release()
             raw.flush()
         else:  # a text stream without a byte buffer (e.g. io.StringIO in tests)
             out.write(self._buffer.decode("utf-8"))

@@ -8,6 +8,7 @@ that names the setting.
 from __future__ import annotations
 
 import contextlib
+import copy
 import decimal
 import ipaddress
 import re
@@ -267,9 +268,15 @@ def parse_start_date(value: t.Any) -> pendulum.DateTime:
     return parsed.in_timezone("UTC")
 
 
-def coerce_env_numbers(config: dict[str, t.Any]) -> None:
-    """`--config ENV` leaves number settings as strings (singer-sdk parses only integers,
-    booleans and arrays from the environment); turn those that are numbers into numbers."""
+def complete_settings(config: dict[str, t.Any]) -> None:
+    """Fill in defaults and numbers given as strings, in place, before validation.
+
+    singer-sdk does not apply the schema's defaults to the config, and `--config ENV` leaves
+    number settings as strings (it parses only integers, booleans and arrays).
+    """
+    for name, spec in CONFIG_SCHEMA["properties"].items():
+        if "default" in spec and config.get(name) is None:
+            config[name] = copy.deepcopy(spec["default"])
     for name in _NUMBER_RANGES:
         value = config.get(name)
         if isinstance(value, str):

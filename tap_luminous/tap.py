@@ -16,7 +16,7 @@ from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
 from tap_luminous.client import RequestPacer
 from tap_luminous.errors import SettingError
 from tap_luminous.output import BufferedSingerWriter
-from tap_luminous.settings import CONFIG_SCHEMA, coerce_env_numbers, validate_settings
+from tap_luminous.settings import CONFIG_SCHEMA, complete_settings, validate_settings
 from tap_luminous.streams import (
     ProductsStream,
     PurchaseOrderItemsStream,
@@ -72,7 +72,8 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         no setting-specific advice; it still runs first for type errors. Discovery and --about
         call this with raise_errors=False and only get warnings.
         """
-        coerce_env_numbers(self._config)
+        self._config = dict(self._config)  # never mutate the caller's dict
+        complete_settings(self._config)
         self.append_builtin_config(self.config_jsonschema)
         validator = jsonschema.Draft7Validator(self.config_jsonschema)
         schema_errors = sorted(validator.iter_errors(dict(self.config)), key=str)

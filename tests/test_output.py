@@ -184,3 +184,49 @@ def test_custom_stream_maps_take_the_sdk_path(api):
     config = config_for(api, stream_maps={"sales_orders": {"total_amount": "str(total_amount)"}})
     out = run_tap(config, streams=["sales_orders"])
     assert all(isinstance(r["total_amount"], str) for r in out.records["sales_orders"])
+
+
+class _ShortWritingRaw:
+    """A raw stream that, like FileIO on a pipe interrupted by a signal, writes only part."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, chunk) -> int:
+        part = bytes(chunk[:7])
+        self.data += part
+        return len(part)
+
+    def flush(self) -> None:
+        pass
+
+
+class _Stdout:
+    def __init__(self) -> None:
+        self.buffer = _ShortWritingRaw()
+
+    def flush(self) -> None:
+        pass
+
+
+def test_writer_survives_partial_writes_of_the_raw_stream(monkeypatch):
+    stdout = _Stdout()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    writer = BufferedSingerWriter()
+    for number in range(50):
+        writer.write_record({"type": "RECORD", "stream": "s", "record": {"n": number}})
+    writer.flush()
+    lines = stdout.buffer.data.decode().splitlines()
+    assert [json.loads(line)["record"]["n"] for line in lines] == list(range(50))
+
+
+def test_a_signal_during_a_write_is_deferred_until_the_message_is_complete():
+    writer = BufferedSingerWriter()
+    seen = []
+    writer._busy += 1  # as if a signal arrived in the middle of write_record
+    writer.defer(lambda: seen.append(bytes(writer._buffer)))
+    writer._buffer += b'{"partial":'
+    assert seen == []
+    writer._buffer += b"1}\n"
+    writer._done()
+    assert seen == [b'{"partial":1}\n']
