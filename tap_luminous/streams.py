@@ -123,21 +123,29 @@ class PurchaseOrdersStream(
         self.flush_output()
 
     def _walk_once(
-        self, status: str, walk: _Walk, context: Context | None
+        self,
+        status: str,
+        walk: _Walk,
+        context: Context | None,
+        expected_pages: int | None = None,
     ) -> t.Generator[dict[str, t.Any], None, list[list[t.Any]]]:
         """Emit every new row of one listing; return the ids page by page (its layout)."""
         layout: list[list[t.Any]] = []
-        for page in self._pages(status, context):
+        for page in self._pages(status, context, expected_pages):
             walk.started_at = walk.started_at or page.server_date
             layout.append([row.get("id") for row in page.records])
             yield from walk.new_rows(page.records)
         return layout
 
-    def _pages(self, status: str, context: Context | None) -> t.Iterator[Page]:
+    def _pages(
+        self, status: str, context: Context | None, expected_pages: int | None = None
+    ) -> t.Iterator[Page]:
         """Pages 1..last_page in order, up to `purchase_orders_concurrency` fetched at once.
 
-        Page 1 comes first (it gives `last_page`); the latest page's `last_page` decides whether
-        more pages follow, so a listing that grows during the walk is followed to its end.
+        Page 1 comes first when the page count is unknown (it gives `last_page`); a walk that
+        repeats one (`expected_pages`) starts on all its pages at once. The latest page's
+        `last_page` decides whether more pages follow, so a listing that grows during the walk
+        is followed to its end.
         """
         per_page = int(self.config.get("purchase_orders_page_size") or 100)
         workers = int(self.config.get("purchase_orders_concurrency") or 1)
@@ -146,18 +154,13 @@ class PurchaseOrdersStream(
             return {"page": number, "per_page": per_page, "order_status": status}
 
         progress = Progress(self.logger, f"{self.name} ({status})", self.progress_every)
-        first = self.fetch_page(params(1), context)
-        self._check_page_number(first, 1)
-        yield first
-        progress.page_done(len(first.records), sum(self.retry_counts.values()))
-        last_page = int(first.body["meta"]["last_page"])
         in_flight: deque[tuple[int, Prefetch[Page]]] = deque()
-        next_number = 2
+        last_page = expected_pages or 1
+        next_number = 1
         while True:
             while len(in_flight) < workers and next_number <= last_page:
-                in_flight.append(
-                    (next_number, Prefetch(self.fetch_page, params(next_number), context))
-                )
+                job = Prefetch(self.fetch_page, params(next_number), context)
+                in_flight.append((next_number, job))
                 next_number += 1
             if not in_flight:
                 return
@@ -190,7 +193,7 @@ class PurchaseOrdersStream(
         if not self.config.get("purchase_orders_verify_walk", True):
             return
         for attempt in range(1, max_walks + 1):
-            again = yield from self._walk_once(status, walk, context)
+            again = yield from self._walk_once(status, walk, context, len(layout))
             if again == layout:
                 return
             self.logger.warning(
