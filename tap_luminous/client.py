@@ -89,6 +89,17 @@ class Page:
     params: dict[str, t.Any]
     server_date: str | None = None
     extras: dict[str, t.Any] = field(default_factory=dict)
+    #: The `data` array still as JSON text, when the envelope was decoded first (exports).
+    raw_records: msgspec.Raw | None = None
+
+    def materialize(self) -> list[dict[str, t.Any]]:
+        """Decode `raw_records` (once) into `records`."""
+        if self.raw_records is not None:
+            rows = _decode_json(self.raw_records)
+            if not isinstance(rows, list) or any(not isinstance(row, dict) for row in rows):
+                raise ApiError("the page's `data` is not a list of objects")
+            self.records, self.raw_records = rows, None
+        return self.records
 
 
 _HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -436,7 +447,15 @@ class LuminousStream(RESTStream[t.Any]):
         except _NETWORK_ERRORS as exc:  # only reachable with stream=True
             raise self._network_error(exc) from exc
         try:
-            body = _decode_json(content)
+            body = self.decode_body(content)
+        except msgspec.ValidationError as exc:
+            raise TransientError(
+                self.path,
+                f"{response.status_code} {response.reason or ''} but the response is not the "
+                f"documented shape: {exc}",
+                "wrong_shape",
+                response,
+            ) from None
         except (msgspec.DecodeError, ValueError):
             raise TransientError(
                 self.path,
@@ -454,12 +473,19 @@ class LuminousStream(RESTStream[t.Any]):
                 "wrong_shape",
                 response,
             )
+        data = body["data"]
+        lazy = isinstance(data, msgspec.Raw)
         return Page(
-            records=body["data"],
+            records=[] if lazy else data,
             body=body,
             params=params,
             server_date=_http_date_to_canonical(response.headers.get("Date")),
+            raw_records=data if lazy else None,
         )
+
+    def decode_body(self, content: bytes) -> t.Any:
+        """The response body as Python objects, numbers as Decimal (raises msgspec errors)."""
+        return _decode_json(content)
 
     def _network_error(self, exc: BaseException) -> TransientError:
         """Classify a failed send: "timeout" or "connection", with a one-line detail."""
@@ -481,11 +507,12 @@ class LuminousStream(RESTStream[t.Any]):
         """Describe how `body` differs from the endpoint's documented envelope, or None."""
         if not isinstance(body, dict):
             return f"expected a JSON object, got {type(body).__name__}"
-        if not isinstance(body.get("data"), list):
+        data = body.get("data")
+        if not isinstance(data, (list, msgspec.Raw)):
             return "no `data` list"
         if not isinstance(body.get("meta"), dict):
             return "no `meta` object"
-        if any(not isinstance(row, dict) for row in body["data"]):
+        if isinstance(data, list) and any(not isinstance(row, dict) for row in data):
             return "`data` holds a non-object"
         return None
 

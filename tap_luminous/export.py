@@ -16,7 +16,10 @@ so a killed run resumes inside the export. A finished run leaves only the cutoff
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import typing as t
+
+import msgspec
 
 from tap_luminous._sdk_internals import (
     FastRecordsMixin,
@@ -24,7 +27,7 @@ from tap_luminous._sdk_internals import (
     StreamOwnedBookmarkMixin,
 )
 from tap_luminous.client import CursorRejectedError, LuminousStream, Page
-from tap_luminous.concurrency import Prefetch
+from tap_luminous.concurrency import PageChain
 from tap_luminous.errors import ProtocolError
 from tap_luminous.paginators import ExportCursorPaginator
 from tap_luminous.progress import Progress
@@ -38,6 +41,26 @@ if t.TYPE_CHECKING:
 RUN_STATE_KEY = "export"
 
 
+class _ExportEnvelope(msgspec.Struct):
+    """An export page with `data` left as JSON text: the cursor is known before the rows are
+    decoded, so the next request can go out first."""
+
+    data: msgspec.Raw
+    has_more: t.Any = None
+    next_cursor: t.Any = None
+    meta: t.Any = None
+
+
+_decode_envelope = msgspec.json.Decoder(_ExportEnvelope, float_hook=decimal.Decimal).decode
+
+
+def _next_cursor(page: Page) -> str | None:
+    cursor = page.body.get("next_cursor")
+    if page.body.get("has_more") is True and isinstance(cursor, str) and cursor:
+        return cursor
+    return None
+
+
 class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMixin, LuminousStream):
     """A stream read through a since/cursor/cutoff export endpoint."""
 
@@ -49,6 +72,16 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
     @property
     def page_size(self) -> int:
         return int(self.config.get(self.page_size_setting) or 1000)
+
+    def decode_body(self, content: bytes) -> t.Any:
+        envelope = _decode_envelope(content)
+        is_list = bytes(memoryview(envelope.data)[:1]) == b"["
+        return {
+            "data": envelope.data if is_list else None,
+            "has_more": envelope.has_more,
+            "next_cursor": envelope.next_cursor,
+            "meta": envelope.meta,
+        }
 
     def request_carried_cursor(self, response: requests.Response) -> bool:
         return "cursor=" in (response.request.url or "")
@@ -127,32 +160,32 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
         paginator = ExportCursorPaginator(cursor)
         progress = Progress(self.logger, self.name, self.progress_every)
         run_state = {"since": since, "cutoff": cutoff, "cursor": cursor}
-        pending: Prefetch[Page] | None = Prefetch(
-            self.fetch_page, self._params(since, cursor), context
+        # The cursor chain is sequential: a thread follows it (reading each page's cursor from
+        # its envelope) while this thread decodes and emits the rows of the pages before.
+        chain: PageChain[Page] = PageChain(
+            lambda token: self.fetch_page(self._params(since, token), context),
+            _next_cursor,
+            cursor,
         )
-        while pending is not None:
-            page_cursor = paginator.current_value
-            page = pending.result()
-            if run_state["cutoff"] is None:
-                run_state["cutoff"] = canonical_timestamp(page.body["meta"]["cutoff"])
-            self._check_end_of_run(page)
-            paginator.advance(page)
-            # Fetch the next page while this one is emitted (the cursor chain is sequential).
-            pending = (
-                None
-                if paginator.finished
-                else Prefetch(
-                    self.fetch_page, self._params(since, paginator.current_value), context
-                )
-            )
-            run_state["cursor"] = page_cursor
-            self.stream_state[RUN_STATE_KEY] = dict(run_state)
-            yield from page.records
-            # The page's last record is out: from here a resume may skip this page.
-            run_state["cursor"] = None if paginator.finished else paginator.current_value
-            self.stream_state[RUN_STATE_KEY] = dict(run_state)
-            self.flush_state()
-            progress.page_done(len(page.records), sum(self.retry_counts.values()))
+        try:
+            while not paginator.finished:
+                page_cursor = paginator.current_value
+                page = chain.get()
+                if run_state["cutoff"] is None:
+                    run_state["cutoff"] = canonical_timestamp(page.body["meta"]["cutoff"])
+                self._check_end_of_run(page)
+                paginator.advance(page)
+                records = page.materialize()
+                run_state["cursor"] = page_cursor
+                self.stream_state[RUN_STATE_KEY] = dict(run_state)
+                yield from records
+                # The page's last record is out: from here a resume may skip this page.
+                run_state["cursor"] = None if paginator.finished else paginator.current_value
+                self.stream_state[RUN_STATE_KEY] = dict(run_state)
+                self.flush_state()
+                progress.page_done(len(records), sum(self.retry_counts.values()))
+        finally:
+            chain.close()
         self._finish_run(str(run_state["cutoff"]))
 
     def _params(self, since: str, cursor: str | None) -> dict[str, t.Any]:
