@@ -35,6 +35,7 @@ def _ensure_venv(path: Path) -> None:
 
 
 def _uv() -> Path:
+    _ensure_venv(VENV)
     uv = _bin(VENV, "uv")
     if not uv.exists():
         _run(
@@ -56,46 +57,46 @@ def _fingerprint(*extra: str) -> str:
     return digest.hexdigest()
 
 
+def _install(env: Path, label: str, fingerprint: str, *requirements: str) -> None:
+    """Install `requirements` into `env` unless the same set was installed before."""
+    _ensure_venv(env)
+    stamp = env / ".bootstrap-stamp"
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return
+    print(f"bootstrap: installing {label} into {env.name}", flush=True)
+    # --compile-bytecode: every CLI start imports singer-sdk; without .pyc files (or where
+    # PYTHONDONTWRITEBYTECODE is set) that costs about a second more each time.
+    _run(
+        _uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--compile-bytecode",
+        "--python",
+        _bin(env, "python"),
+        *requirements,
+    )
+    stamp.write_text(fingerprint)
+
+
 def ensure_dev_env() -> Path:
     """The tap's venv with the `dev` dependency group; returns its python."""
     _ensure_venv(VENV)
-    stamp = VENV / ".bootstrap-stamp"
-    fingerprint = _fingerprint(sys.version)
-    if not stamp.exists() or stamp.read_text() != fingerprint:
-        print("bootstrap: installing tap-luminous and its dev tools into .venv", flush=True)
-        _run(
-            _uv(),
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            _bin(VENV, "python"),
-            "-e",
-            ".",
-            "--group",
-            "dev",
-        )
-        stamp.write_text(fingerprint)
+    _install(
+        VENV,
+        "tap-luminous and its dev tools",
+        _fingerprint(sys.version),
+        "-e",
+        ".",
+        "--group",
+        "dev",
+    )
     return _bin(VENV, "python")
 
 
 def ensure_meltano() -> Path:
     """meltano in its own venv; returns the meltano executable."""
-    _ensure_venv(MELTANO_VENV)
-    stamp = MELTANO_VENV / ".bootstrap-stamp"
-    fingerprint = _fingerprint(MELTANO_SPEC)
-    if not stamp.exists() or stamp.read_text() != fingerprint:
-        print("bootstrap: installing meltano into .venv-meltano", flush=True)
-        _run(
-            _uv(),
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            _bin(MELTANO_VENV, "python"),
-            MELTANO_SPEC,
-        )
-        stamp.write_text(fingerprint)
+    _install(MELTANO_VENV, "meltano", _fingerprint(MELTANO_SPEC), MELTANO_SPEC)
     return _bin(MELTANO_VENV, "meltano")
 
 

@@ -254,7 +254,7 @@ class _ChildStream(NestedArrayStream):
     #: Schema file of one array element, e.g. shared/sales_order_item.json.
     element_schema: str = ""
     #: The parent's key field, and its name on the child rows.
-    parent_key: str = "id"
+    parent_key: str = ""
     parent_key_as: str = ""
 
     @cached_property
@@ -301,27 +301,33 @@ class _ChildStream(NestedArrayStream):
         return row
 
 
-class SalesOrderItemsStream(_ChildStream):
-    name = "sales_order_items"
+class _SalesOrderChild(_ChildStream):
     parent_stream_type = SalesOrdersStream
-    array_field = "items"
-    element_schema = "shared/sales_order_item.json"
     parent_key = "order_id"
     parent_key_as = "order_id"
+
+
+class _PurchaseOrderChild(_ChildStream):
+    parent_stream_type = PurchaseOrdersStream
+    parent_key = "id"
+    parent_key_as = "purchase_order_id"
+
+
+class SalesOrderItemsStream(_SalesOrderChild):
+    name = "sales_order_items"
+    array_field = "items"
+    element_schema = "shared/sales_order_item.json"
     primary_keys = ("order_item_id",)
 
 
-class SalesOrderFulfillmentOrdersStream(_ChildStream):
+class SalesOrderFulfillmentOrdersStream(_SalesOrderChild):
     name = "sales_order_fulfillment_orders"
-    parent_stream_type = SalesOrdersStream
     array_field = "fulfillment_orders"
     element_schema = "shared/fulfillment_order.json"
-    parent_key = "order_id"
-    parent_key_as = "order_id"
     primary_keys = ("fulfillment_order_id",)
 
 
-class SalesOrderShipmentsStream(_ChildStream):
+class SalesOrderShipmentsStream(_SalesOrderChild):
     """Shipments embedded in the export; their shape is undocumented.
 
     Key `_shipment_key`: the shipment's own `id` when it has one (stable across runs), else
@@ -329,11 +335,8 @@ class SalesOrderShipmentsStream(_ChildStream):
     """
 
     name = "sales_order_shipments"
-    parent_stream_type = SalesOrdersStream
     array_field = "shipments"
     element_schema = "shared/sales_order_shipment.json"
-    parent_key = "order_id"
-    parent_key_as = "order_id"
     primary_keys = ("_shipment_key",)
 
     @cached_property
@@ -355,19 +358,15 @@ class SalesOrderShipmentsStream(_ChildStream):
         return row
 
 
-class PurchaseOrderItemsStream(_ChildStream):
+class PurchaseOrderItemsStream(_PurchaseOrderChild):
     name = "purchase_order_items"
-    parent_stream_type = PurchaseOrdersStream
     array_field = "items"
     element_schema = "shared/purchase_order_item.json"
-    parent_key_as = "purchase_order_id"
     primary_keys = ("id",)
 
 
-class PurchaseOrderPaymentsStream(_ChildStream):
+class PurchaseOrderPaymentsStream(_PurchaseOrderChild):
     name = "purchase_order_payments"
-    parent_stream_type = PurchaseOrdersStream
     array_field = "payments"
     element_schema = "shared/purchase_order_payment.json"
-    parent_key_as = "purchase_order_id"
     primary_keys = ("id",)
