@@ -401,12 +401,20 @@ class LuminousStream(RESTStream[t.Any]):
             self.logger.info("Stream '%s' retries by reason: %s", self.name, summary)
 
     # -- the one request path -----------------------------------------------------------------
-    def fetch_page(self, params: dict[str, t.Any], context: Context | None = None) -> Page:
-        """Send one GET, validate and parse it, retrying transient failures of any of those."""
+    def fetch_page(
+        self,
+        params: dict[str, t.Any],
+        context: Context | None = None,
+        decode: t.Callable[[bytes], t.Any] | None = None,
+    ) -> Page:
+        """Send one GET, validate and parse it, retrying transient failures of any of those.
+
+        `decode` replaces `decode_body` for this request (e.g. to read only the ids).
+        """
         # request_decorator is typed for the SDK's send function; ours returns a parsed Page.
         fetch = t.cast("t.Callable[..., Page]", self.request_decorator(self._fetch_page_once))  # type: ignore[arg-type]
         try:
-            return fetch(params, context)
+            return fetch(params, context, decode)
         except _TRANSIENT_ERRORS as exc:
             self.report_retries()
             tries = self.backoff_max_tries()
@@ -425,7 +433,12 @@ class LuminousStream(RESTStream[t.Any]):
             text = _network_detail(exc)
         return _mask(" ".join(text.split()), self.config.get("api_token"))
 
-    def _fetch_page_once(self, params: dict[str, t.Any], context: Context | None) -> Page:
+    def _fetch_page_once(
+        self,
+        params: dict[str, t.Any],
+        context: Context | None,
+        decode: t.Callable[[bytes], t.Any] | None = None,
+    ) -> Page:
         prepared = self.build_prepared_request(
             method="GET", url=self.get_url(context), params=params, headers=self.http_headers
         )
@@ -447,7 +460,7 @@ class LuminousStream(RESTStream[t.Any]):
         except _NETWORK_ERRORS as exc:  # only reachable with stream=True
             raise self._network_error(exc) from exc
         try:
-            body = self.decode_body(content)
+            body = (decode or self.decode_body)(content)
         except msgspec.ValidationError as exc:
             raise TransientError(
                 self.path,

@@ -7,6 +7,8 @@ import typing as t
 from collections import deque
 from functools import cached_property
 
+import msgspec
+
 from tap_luminous._sdk_internals import (
     FastRecordsMixin,
     NestedArrayStream,
@@ -129,16 +131,28 @@ class PurchaseOrdersStream(
         context: Context | None,
         expected_pages: int | None = None,
     ) -> t.Generator[dict[str, t.Any], None, list[list[t.Any]]]:
-        """Emit every new row of one listing; return the ids page by page (its layout)."""
+        """Emit every new row of one listing; return the ids page by page (its layout).
+
+        A repeated walk (`expected_pages` given) reads only the ids; a page that shows an id no
+        walk has emitted yet is fetched again in full and its new rows are emitted.
+        """
         layout: list[list[t.Any]] = []
-        for page in self._pages(status, context, expected_pages):
+        ids_only = expected_pages is not None
+        for page in self._pages(status, context, expected_pages, ids_only=ids_only):
             walk.started_at = walk.started_at or page.server_date
+            if ids_only and any(row.get("id") not in walk.seen for row in page.records):
+                page = self.fetch_page(page.params, context)  # noqa: PLW2901
             layout.append([row.get("id") for row in page.records])
             yield from walk.new_rows(page.records)
         return layout
 
     def _pages(
-        self, status: str, context: Context | None, expected_pages: int | None = None
+        self,
+        status: str,
+        context: Context | None,
+        expected_pages: int | None = None,
+        *,
+        ids_only: bool = False,
     ) -> t.Iterator[Page]:
         """Pages 1..last_page in order, up to `purchase_orders_concurrency` fetched at once.
 
@@ -159,7 +173,9 @@ class PurchaseOrdersStream(
         next_number = 1
         while True:
             while len(in_flight) < workers and next_number <= last_page:
-                job = Prefetch(self.fetch_page, params(next_number), context)
+                job = Prefetch(
+                    self.fetch_page, params(next_number), context, _decode_ids if ids_only else None
+                )
                 in_flight.append((next_number, job))
                 next_number += 1
             if not in_flight:
@@ -211,6 +227,25 @@ class PurchaseOrdersStream(
             f"GET {self.path}: purchase orders (order_status={status}) kept moving between "
             f"pages for {max_walks} walks; stopping without advancing the bookmark"
         )
+
+
+class _IdOnly(msgspec.Struct):
+    id: t.Any = None
+
+
+class _IdsPage(msgspec.Struct):
+    """A purchase-order page read for its ids only (msgspec skips everything else)."""
+
+    data: list[_IdOnly]
+    meta: dict[str, t.Any]
+
+
+_ids_decoder = msgspec.json.Decoder(_IdsPage)
+
+
+def _decode_ids(content: bytes) -> dict[str, t.Any]:
+    page = _ids_decoder.decode(content)
+    return {"data": [{"id": row.id} for row in page.data], "meta": page.meta}
 
 
 class _Walk:
