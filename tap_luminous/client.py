@@ -238,6 +238,11 @@ class RequestPacer:
             self._sleep(start - now)
         return max(0.0, start - now)
 
+    def hold(self, seconds: float) -> None:
+        """After a 429: no new request (from any thread) starts for `seconds`."""
+        with self._lock:
+            self._next_slot = max(self._next_slot, self._monotonic() + seconds)
+
     def done(self) -> None:
         """The request of the last `wait_turn` got its answer (or failed)."""
         with self._lock:
@@ -375,6 +380,9 @@ class LuminousStream(RESTStream[t.Any]):
                 wait = retry_after
             else:
                 wait = random.uniform(0, min(ceiling, 0.5 * 2**attempt))  # noqa: S311
+            if response is not None and response.status_code == 429:
+                # The rate limit is per token: concurrent page fetches back off together.
+                self.pacer.hold(wait)
             attempt += 1
             exception = yield wait
 

@@ -561,3 +561,16 @@ def test_the_tap_slows_down_before_the_rate_budget_runs_out(make_api, caplog, st
     assert [r.status for r in api.requests if r.status != 200] == []
     assert api.fault_counts.get("rate_limit", 0) == 0
     assert any("Rate budget nearly used" in r.getMessage() for r in caplog.records)
+
+
+def test_a_429_holds_every_thread_of_the_shared_pacer():
+    from tap_luminous.client import RequestPacer
+
+    now = [100.0]
+    slept: list[float] = []
+    pacer = RequestPacer(None, monotonic=lambda: now[0], sleep=slept.append)
+    pacer.hold(2.5)  # one worker got a 429 with Retry-After: 2.5
+    assert pacer.wait_turn() == 2.5  # another worker's next request waits too
+    assert slept == [2.5]
+    now[0] = 103.0
+    assert pacer.wait_turn() == 0.0
