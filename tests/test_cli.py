@@ -59,3 +59,18 @@ def test_state_file_is_honoured(api, tmp_path):
     first = next(r for r in api.requests if r.path == "/sales-orders/export")
     assert first.params["since"] == "2026-05-01T00:00:00.000000+00:00"
     assert all(r["updated_at"] >= "2026-05-01" for r in out.records["sales_orders"])
+
+
+def test_readme_settings_table_is_generated_from_the_tap():
+    import subprocess
+    import sys
+
+    from tests.singer_io import REPO
+
+    check = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "readme_settings.py"), "--check"],
+        timeout=120,
+        check=False,
+        cwd=REPO,
+    )
+    assert check.returncode == 0, "README settings table is stale: run scripts/readme_settings.py"
