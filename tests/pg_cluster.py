@@ -238,26 +238,9 @@ class ThrowawayCluster:
         if self.as_user is not None:
             os.chown(pwfile, self.as_user.pw_uid, self.as_user.pw_gid)
         pwfile.chmod(0o600)
-        proc = self._run(
-            [
-                str(self.bindir / "initdb"),
-                "-D",
-                str(self.data),
-                "-U",
-                self.user,
-                f"--pwfile={pwfile}",
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                "--no-sync",
-            ],
-            timeout=COMMAND_TIMEOUT,
-        )
-        if proc.returncode != 0 and "locale" in (proc.stderr + proc.stdout).lower():
-            shutil.rmtree(self.data, ignore_errors=True)
-            proc = self._run(
+
+        def initdb(locale_flag: str) -> subprocess.CompletedProcess[str]:
+            return self._run(
                 [
                     str(self.bindir / "initdb"),
                     "-D",
@@ -269,11 +252,16 @@ class ThrowawayCluster:
                     "--auth-host=scram-sha-256",
                     "-E",
                     "UTF8",
-                    "--no-locale",
+                    locale_flag,
                     "--no-sync",
                 ],
                 timeout=COMMAND_TIMEOUT,
             )
+
+        proc = initdb("--locale=C.UTF-8")
+        if proc.returncode != 0 and "locale" in (proc.stderr + proc.stdout).lower():
+            shutil.rmtree(self.data, ignore_errors=True)
+            proc = initdb("--no-locale")
         self._check(proc, "initdb")
         pwfile.unlink()
         # A free port can be taken between the probe and the bind: try a few.
