@@ -31,7 +31,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.streams import Stream
 
-from tap_luminous.output import BufferedSingerWriter, compile_conformer
+from tap_luminous.output import BufferedSingerWriter, compile_conformer, fully_decoded
 
 if t.TYPE_CHECKING:
     from types import FrameType
@@ -154,7 +154,7 @@ class FastRecordsMixin(Stream):
     def _write_record_message(self, record: types.Record) -> None:
         conform = self._fast_record_conformer()
         if conform is None:
-            super()._write_record_message(record)
+            super()._write_record_message(fully_decoded(record))
             return
         payload: dict[str, t.Any] = {
             "type": "RECORD",

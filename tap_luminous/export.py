@@ -175,7 +175,7 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
                     run_state["cutoff"] = canonical_timestamp(page.body["meta"]["cutoff"])
                 self._check_end_of_run(page)
                 paginator.advance(page)
-                records = page.materialize()
+                records = page.materialize(shallow=True)
                 run_state["cursor"] = page_cursor
                 self.stream_state[RUN_STATE_KEY] = dict(run_state)
                 yield from records

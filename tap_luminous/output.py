@@ -3,9 +3,11 @@
 The SDK conforms every record by walking its schema value by value and serialises each message
 with simplejson, flushing stdout per message; for a nested sales order that is most of the
 tap's CPU time. Records here come straight from JSON (str, int, bool, None, Decimal, lists and
-dicts), for which the SDK's conformance changes only two things: it drops properties that an
-object schema without `additionalProperties` does not list, and it turns values of
-boolean-only properties into booleans. `compile_conformer` precomputes exactly that per schema
+dicts; or, for exports, top-level values still as JSON text, `msgspec.Raw`, decoded only where
+a conversion needs them and otherwise written out verbatim). For those values the SDK's
+conformance changes only two things: it drops properties that an object schema without
+`additionalProperties` does not list, and it turns values of boolean-only properties into
+booleans. `compile_conformer` precomputes exactly that per schema
 and leaves every other subtree untouched; tests/test_output.py proves its output equal to the
 SDK's (`conform_record_data_types`) on the fake's data and on hypothesis-generated records.
 """
@@ -43,6 +45,23 @@ def _enc_hook(value: t.Any) -> t.Any:
 
 
 _ENCODER = msgspec.json.Encoder(enc_hook=_enc_hook, decimal_format="number")
+_DECODE_JSON = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
+
+
+def decoded(value: t.Any) -> t.Any:
+    """A value kept as JSON text (`msgspec.Raw`, see Page.materialize) as Python objects."""
+    return _DECODE_JSON(value) if isinstance(value, msgspec.Raw) else value
+
+
+def fully_decoded(value: t.Any) -> t.Any:
+    """`value` with every `msgspec.Raw` inside it decoded (for the SDK's own record path)."""
+    if isinstance(value, msgspec.Raw):
+        return _DECODE_JSON(value)
+    if isinstance(value, dict):
+        return {key: fully_decoded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fully_decoded(item) for item in value]
+    return value
 
 
 # -- conformance -------------------------------------------------------------------------------
@@ -75,7 +94,7 @@ def _object(schema: dict[str, t.Any], *, top_level: bool = False) -> Conformer |
             out = dict(record)
             for name, handler in active_items:
                 if name in out:
-                    out[name] = handler(out[name])
+                    out[name] = handler(decoded(out[name]))
             return out
         out = {}
         for name, value in record.items():
@@ -84,7 +103,7 @@ def _object(schema: dict[str, t.Any], *, top_level: bool = False) -> Conformer |
                     out[name] = value
                 continue
             convert = active.get(name)
-            out[name] = value if convert is None else convert(value)
+            out[name] = value if convert is None else convert(decoded(value))
         return out
 
     return conform

@@ -19,6 +19,7 @@ from tap_luminous.client import LuminousStream, Page
 from tap_luminous.concurrency import Prefetch
 from tap_luminous.errors import ApiError, ProtocolError
 from tap_luminous.export import ExportStream
+from tap_luminous.output import decoded
 from tap_luminous.progress import Progress
 from tap_luminous.schema_loader import load_schema
 from tap_luminous.settings import PURCHASE_ORDER_STATUSES, parse_start_date
@@ -310,8 +311,8 @@ class _ChildStream(NestedArrayStream):
         return frozenset(self.schema["properties"])
 
     def rows_from_parent(self, parent: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
-        elements = parent.get(self.array_field) or ()
-        parent_id = parent.get(self.parent_key)
+        elements = decoded(parent.get(self.array_field)) or ()
+        parent_id = decoded(parent.get(self.parent_key))
         parent_updated_at = parent.get("updated_at")
         for index, element in enumerate(elements):
             if not isinstance(element, dict):
