@@ -28,7 +28,6 @@ from tap_luminous._sdk_internals import (
 )
 from tap_luminous.client import CursorRejectedError, LuminousStream, Page
 from tap_luminous.concurrency import PageChain
-from tap_luminous.errors import ProtocolError
 from tap_luminous.paginators import ExportCursorPaginator
 from tap_luminous.progress import Progress
 from tap_luminous.settings import DEFAULT_START_DATE, parse_start_date
@@ -132,14 +131,14 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
                 since,
                 saved.get("cutoff"),
             )
-            runs = [(since, str(saved["cursor"]), saved.get("cutoff")), (since, None, None)]
+            cursor, cutoff = str(saved["cursor"]), saved.get("cutoff")
         else:
             saved_since = saved.get("since") if isinstance(saved, dict) else None
             since = str(saved_since) if saved_since else self.starting_since(context)
-            runs = [(since, None, None)]
+            cursor, cutoff = None, None
             self.logger.info("Starting the %s export since %s", self.name, since)
         try:
-            yield from self._run_export(*runs[0], context=context)
+            yield from self._run_export(since, cursor, cutoff, context=context)
         except CursorRejectedError as exc:
             # Once: restart the whole window from the saved `since` (never from start_date).
             self.logger.warning(
@@ -157,7 +156,7 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
         *,
         context: Context | None,
     ) -> t.Iterator[dict[str, t.Any]]:
-        paginator = ExportCursorPaginator(cursor)
+        paginator = ExportCursorPaginator(cursor, endpoint=f"GET {self.path}")
         progress = Progress(self.logger, self.name, self.progress_every)
         run_state = {"since": since, "cutoff": cutoff, "cursor": cursor}
         # The cursor chain is sequential: a thread follows it (reading each page's cursor from
@@ -173,7 +172,6 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
                 page = chain.get()
                 if run_state["cutoff"] is None:
                     run_state["cutoff"] = canonical_timestamp(page.body["meta"]["cutoff"])
-                self._check_end_of_run(page)
                 paginator.advance(page)
                 records = page.materialize(shallow=True)
                 run_state["cursor"] = page_cursor
@@ -193,13 +191,6 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
         if cursor:
             return {"cursor": cursor, "limit": self.page_size}
         return {"since": since, "limit": self.page_size}
-
-    def _check_end_of_run(self, page: Page) -> None:
-        if page.body.get("has_more") is True and not page.body.get("next_cursor"):
-            raise ProtocolError(
-                f"GET {self.path}: has_more=true with a null next_cursor; stopping without "
-                "advancing the bookmark"
-            )
 
     def _finish_run(self, cutoff: str) -> None:
         self.stream_state.pop(RUN_STATE_KEY, None)

@@ -23,8 +23,9 @@ class ExportCursorPaginator(BaseAPIPaginator[t.Optional[str]]):  # noqa: UP045
     normally; `has_more` true without a cursor is a protocol error.
     """
 
-    def __init__(self, start_cursor: str | None = None) -> None:
+    def __init__(self, start_cursor: str | None = None, endpoint: str = "The export") -> None:
         super().__init__(start_cursor)
+        self._endpoint = endpoint
 
     def advance(self, response: Page) -> None:  # type: ignore[override]
         self._page_count += 1
@@ -34,7 +35,7 @@ class ExportCursorPaginator(BaseAPIPaginator[t.Optional[str]]):  # noqa: UP045
         next_cursor = self.get_next(response)
         if not next_cursor:
             raise ProtocolError(
-                "The export said has_more=true but sent no next_cursor; stopping without "
+                f"{self._endpoint}: has_more=true with a null next_cursor; stopping without "
                 "advancing the bookmark"
             )
         self._value = next_cursor

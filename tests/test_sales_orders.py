@@ -118,3 +118,62 @@ def test_timestamps_are_utc_iso8601_in_one_form(make_api):
         v.endswith("+00:00") and len(v) == len("2024-01-01T00:00:00.000000+00:00") for v in values
     )
     assert values == sorted(values)
+
+
+def test_has_more_without_a_cursor_fails_without_advancing_the_bookmark(tmp_path):
+    """A server that breaks the export contract: the run fails and the bookmark stays put."""
+    import http.server
+    import json as _json
+    import threading
+
+    from tests.singer_io import run_cli
+
+    class BrokenExport(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = _json.dumps(
+                {
+                    "data": [{"order_id": 1, "updated_at": "2026-01-01T00:00:00Z"}],
+                    "has_more": True,
+                    "next_cursor": None,
+                    "meta": {"rows": 1, "cutoff": "2026-06-01T00:00:00Z"},
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BrokenExport)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}/external/api/v1"
+        state = {
+            "bookmarks": {
+                "sales_orders": {
+                    "replication_key": "updated_at",
+                    "replication_key_value": "2025-01-01T00:00:00Z",
+                }
+            }
+        }
+        config = {"api_token": "x-token", "api_url": base, "max_retries": 0}
+        from tests.singer_io import catalog_selecting
+
+        out = run_cli(
+            [],
+            config=config,
+            state=state,
+            tmp_path=tmp_path,
+            timeout=60,
+            catalog=catalog_selecting(config, ["sales_orders"]),
+        )
+    finally:
+        server.shutdown()
+    assert out.returncode == 1
+    assert "has_more=true with a null next_cursor" in out.stderr
+    for emitted in out.states:
+        bookmark = emitted["bookmarks"]["sales_orders"]
+        assert bookmark.get("replication_key_value") in ("2025-01-01T00:00:00Z", None)
