@@ -61,10 +61,6 @@ class StreamOwnedBookmarkMixin(Stream):
         self.state_manager.is_flushed = False
         self._write_state_message()
 
-    @property
-    def progress_every(self) -> int:
-        return int(self.config.get("log_progress_every_pages") or 10)
-
     def flush_output(self) -> None:
         """Push buffered messages out (the SDK skips a final STATE equal to the last one)."""
         writer = self._tap.message_writer

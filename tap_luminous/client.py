@@ -410,6 +410,11 @@ class LuminousStream(RESTStream[t.Any]):
             self._detail(exc),
         )
 
+    @property
+    def progress_every(self) -> int:
+        """Pages between two progress log lines."""
+        return int(self.config.get("log_progress_every_pages") or 10)
+
     def report_retries(self) -> None:
         with self._retry_lock:
             counts = sorted(self.retry_counts.items())

@@ -25,6 +25,24 @@ def test_private_hooks_still_exist_with_the_expected_signatures():
     # The per-record bookmark increment happens inside _sync_records; we disable exactly it.
     assert "self._increment_stream_state(record, context=current_context)" in source
     assert hasattr(Stream, "state_manager")
+    # Record and schema writing, replaced by the fast path and used for child streams.
+    assert list(inspect.signature(CoreStream._write_record_message).parameters) == [
+        "self",
+        "record",
+    ]
+    assert list(inspect.signature(CoreStream._write_schema_message).parameters) == ["self"]
+    assert "self._write_record_message(record)" in source
+    # Per-parent child syncs happen only for the contexts generate_child_contexts yields.
+    assert "self.generate_child_contexts(" in inspect.getsource(CoreStream._process_record)
+    # The SDK's signal handler (replaced: it exits 0) and the state writer we call instead.
+    from singer_sdk import Tap
+
+    assert list(inspect.signature(Tap._handle_termination).parameters) == [
+        "self",
+        "signum",
+        "frame",
+    ]
+    assert "state_writer" in dir(Tap)
 
 
 def test_our_streams_override_the_per_record_increment():
