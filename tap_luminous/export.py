@@ -15,7 +15,6 @@ so a killed run resumes inside the export. A finished run leaves only the cutoff
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 import typing as t
 
@@ -31,7 +30,12 @@ from tap_luminous.concurrency import PageChain
 from tap_luminous.paginators import ExportCursorPaginator
 from tap_luminous.progress import Progress
 from tap_luminous.settings import DEFAULT_START_DATE, parse_start_date
-from tap_luminous.timestamps import canonical_timestamp, format_timestamp, parse_timestamp
+from tap_luminous.timestamps import (
+    canonical_timestamp,
+    format_timestamp,
+    parse_timestamp,
+    window_start,
+)
 
 if t.TYPE_CHECKING:
     import requests
@@ -113,11 +117,8 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
             )
             bookmark = None
         start = parse_start_date(self.config.get("start_date") or DEFAULT_START_DATE)
-        since = max(bookmark, start) if bookmark else start
         lookback = int(self.config.get("lookback_window") or 0)
-        if lookback and bookmark:
-            since = max(start, since - dt.timedelta(seconds=lookback))
-        return format_timestamp(since)
+        return format_timestamp(window_start(bookmark, start, lookback))
 
     # -- the run ------------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:

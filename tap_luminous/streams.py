@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import typing as t
 from collections import deque
 from functools import cached_property
@@ -22,8 +21,8 @@ from tap_luminous.export import ExportStream
 from tap_luminous.output import decoded
 from tap_luminous.progress import Progress
 from tap_luminous.schema_loader import load_schema
-from tap_luminous.settings import PURCHASE_ORDER_STATUSES, parse_start_date
-from tap_luminous.timestamps import format_timestamp, parse_timestamp
+from tap_luminous.settings import DEFAULT_START_DATE, PURCHASE_ORDER_STATUSES, parse_start_date
+from tap_luminous.timestamps import format_timestamp, parse_timestamp, window_start
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -92,17 +91,9 @@ class PurchaseOrdersStream(
                 self.name,
             )
             return None
-        start = (
-            parse_start_date(self.config["start_date"]) if self.config.get("start_date") else None
-        )
-        candidates = [v for v in (bookmark, start) if v is not None]
-        if not candidates:
-            return None
-        threshold = max(candidates)
+        start = parse_start_date(self.config.get("start_date") or DEFAULT_START_DATE)
         lookback = int(self.config.get("lookback_window") or 0)
-        if lookback and bookmark:
-            threshold -= dt.timedelta(seconds=lookback)
-        return format_timestamp(threshold)
+        return format_timestamp(window_start(bookmark, start, lookback))
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         threshold = self.emit_threshold()

@@ -51,3 +51,16 @@ def _looks_valid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def window_start(
+    bookmark: dt.datetime | None, start_date: dt.datetime, lookback_seconds: int
+) -> dt.datetime:
+    """Where an incremental read starts: the bookmark (never before start_date), moved back by
+    the lookback window but not past start_date; start_date when there is no bookmark."""
+    if bookmark is None:
+        return start_date
+    since = max(bookmark, start_date)
+    if lookback_seconds:
+        since = max(start_date, since - dt.timedelta(seconds=lookback_seconds))
+    return since

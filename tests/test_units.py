@@ -83,3 +83,16 @@ def test_progress_logs_every_n_pages_with_rate_retries_and_eta(caplog):
     assert "2 pages, 200 records" in lines[0]
     assert "3 retries" in lines[0]
     assert "page 2 of 4, ETA" in lines[0]
+
+
+def test_window_start_clamps_the_lookback_to_start_date():
+    from tap_luminous.timestamps import window_start
+
+    utc = dt.timezone.utc
+    start = dt.datetime(2025, 1, 1, tzinfo=utc)
+    bookmark = dt.datetime(2025, 1, 1, 0, 30, tzinfo=utc)
+    assert window_start(None, start, 3600) == start
+    assert window_start(bookmark, start, 0) == bookmark
+    assert window_start(bookmark, start, 600) == dt.datetime(2025, 1, 1, 0, 20, tzinfo=utc)
+    assert window_start(bookmark, start, 3600) == start  # not before start_date
+    assert window_start(dt.datetime(2024, 1, 1, tzinfo=utc), start, 0) == start
