@@ -465,22 +465,37 @@ class LuminousStream(RESTStream[t.Any]):
             method="GET", url=self.get_url(context), params=params, headers=self.http_headers
         )
         self.pacer.wait_turn()
-        # stream=False (the default): the body is read inside send(), so a connection dropped
-        # mid-body or a stalled body surfaces here too, as ChunkedEncodingError/ConnectionError.
+        # stream=True and one raw read: a large body comes in a few big reads instead of
+        # requests' 10 KB chunks, each of which must win the GIL back from the thread emitting
+        # records. A connection dropped mid-body or a stalled body surfaces in that read.
         try:
             response = self.requests_session.send(
-                prepared, timeout=self.timeout, allow_redirects=False
+                prepared, timeout=self.timeout, allow_redirects=False, stream=True
             )
         except _NETWORK_ERRORS as exc:
             raise self._network_error(exc) from exc
         finally:
             self.pacer.done()
-        self.pacer.observe(response, self.logger)
-        self.validate_response(response)
         try:
-            content = response.content
-        except _NETWORK_ERRORS as exc:  # only reachable with stream=True
-            raise self._network_error(exc) from exc
+            self.pacer.observe(response, self.logger)
+            self.validate_response(response)
+            try:
+                content = response.raw.read(decode_content=True)
+            except (*_NETWORK_ERRORS, urllib3.exceptions.HTTPError, OSError) as exc:
+                if _is_timeout(exc):
+                    raise self._network_error(exc) from exc
+                dropped = requests.exceptions.ChunkedEncodingError(exc)
+                raise self._network_error(dropped) from exc
+            expected = response.headers.get("Content-Length")
+            if expected and expected.isdigit() and len(content) < int(expected):
+                raise self._network_error(
+                    requests.exceptions.ChunkedEncodingError(
+                        f"IncompleteRead({len(content)} bytes read, "
+                        f"{int(expected) - len(content)} more expected)"
+                    )
+                )
+        finally:
+            response.close()
         try:
             body = (decode or self.decode_body)(content)
         except msgspec.ValidationError as exc:

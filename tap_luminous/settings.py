@@ -127,7 +127,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "purchase_orders_concurrency",
         th.IntegerType,
-        default=4,
+        default=6,
         title="Purchase-order concurrency",
         description="How many purchase-order pages to fetch at once (1-16; 1 fetches one page "
         "at a time). Records are emitted in page order either way.",
