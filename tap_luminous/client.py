@@ -486,14 +486,6 @@ class LuminousStream(RESTStream[t.Any]):
                     raise self._network_error(exc) from exc
                 dropped = requests.exceptions.ChunkedEncodingError(exc)
                 raise self._network_error(dropped) from exc
-            expected = response.headers.get("Content-Length")
-            if expected and expected.isdigit() and len(content) < int(expected):
-                raise self._network_error(
-                    requests.exceptions.ChunkedEncodingError(
-                        f"IncompleteRead({len(content)} bytes read, "
-                        f"{int(expected) - len(content)} more expected)"
-                    )
-                )
         finally:
             response.close()
         try:

@@ -93,3 +93,59 @@ def test_a_listing_that_grows_during_the_walk_is_followed_to_its_end(api):
     out = run_tap(config_for(api, purchase_orders_page_size=20), streams=["purchase_orders"])
     api.on_request = None
     assert sorted(out.ids("purchase_orders", "id")) == sorted(api.dataset.purchase_orders)
+
+
+def test_gzip_encoded_pages_are_read_whole_even_when_tiny():
+    """A proxy may gzip responses; a compressed body can be larger than the JSON it holds."""
+    import gzip
+    import http.server
+    import json as _json
+    import threading
+
+    from tests.singer_io import run_tap
+
+    class GzipListing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            page = {
+                "data": [{"id": 1, "updated_at": "2026-01-01T00:00:00Z"}]
+                if "page=1" in self.path and "order_status=active" in self.path
+                else [],
+                "meta": {
+                    "current_page": 1,
+                    "last_page": 1,
+                    "total": 1,
+                    "per_page": 100,
+                    "from": 1,
+                    "to": 1,
+                },
+            }
+            body = gzip.compress(_json.dumps(page).encode())
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def date_time_string(self, timestamp=None):
+            return "Mon, 01 Jun 2026 12:00:00 GMT"  # the server's clock, for the bookmark
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), GzipListing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = {
+            "api_token": "x-token",
+            "max_retries": 0,
+            "purchase_orders_verify_walk": False,
+            "api_url": f"http://127.0.0.1:{server.server_port}/external/api/v1",
+        }
+        out = run_tap(config, streams=["purchase_orders"])
+    finally:
+        server.shutdown()
+    assert out.ids("purchase_orders", "id") == [1]
+    assert out.final_state["bookmarks"]["purchase_orders"]["replication_key_value"] == (
+        "2026-06-01T12:00:00.000000+00:00"
+    )
