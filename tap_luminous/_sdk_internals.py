@@ -25,6 +25,7 @@ import datetime as dt
 import signal
 import time
 import typing as t
+from functools import cached_property
 
 from singer_sdk import Tap
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -207,11 +208,20 @@ class NestedChildrenMixin(Stream):
         record = super().post_process(row, context)
         if record is not None:
             self.emit_children(record)
-            if not self.config.get("keep_nested_arrays", True):
-                for child in self.child_streams:
-                    if isinstance(child, NestedArrayStream):
-                        record.pop(child.array_field, None)
+            for array_field in self._arrays_to_drop:
+                record.pop(array_field, None)
         return record
+
+    @cached_property
+    def _arrays_to_drop(self) -> tuple[str, ...]:
+        """Nested arrays removed from the parent (`keep_nested_arrays: false`); fixed per run."""
+        if self.config.get("keep_nested_arrays", True):
+            return ()
+        return tuple(
+            child.array_field
+            for child in self.child_streams
+            if isinstance(child, NestedArrayStream)
+        )
 
     def children_to_backfill(self) -> list[str]:
         """Selected children that did not run with the parent's current bookmark."""
