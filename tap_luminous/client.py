@@ -22,7 +22,7 @@ import threading
 import time
 import typing as t
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -37,6 +37,7 @@ from singer_sdk.streams import RESTStream
 from tap_luminous import __version__
 from tap_luminous.errors import ApiError
 from tap_luminous.output import decoded
+from tap_luminous.records import RecordShaper
 from tap_luminous.schema_loader import load_schema
 from tap_luminous.settings import resolve_api_url
 from tap_luminous.timestamps import canonical_timestamp
@@ -45,8 +46,19 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, RequestFunc
 
 _decode_json = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
-_decode_rows = msgspec.json.Decoder(list[dict[str, t.Any]], float_hook=decimal.Decimal).decode
-_decode_shallow_rows = msgspec.json.Decoder(list[dict[str, msgspec.Raw]]).decode
+
+
+class _Envelope(msgspec.Struct):
+    """A page with `data` left as JSON text: the paginators read the envelope first, and the
+    rows are checked and decoded once, by the stream's RecordShaper."""
+
+    data: msgspec.Raw
+    meta: t.Any = None
+    has_more: t.Any = None
+    next_cursor: t.Any = None
+
+
+_decode_envelope = msgspec.json.Decoder(_Envelope, float_hook=decimal.Decimal).decode
 
 #: What a send can raise for a network fault (a dropped body is ChunkedEncodingError).
 _NETWORK_ERRORS = (
@@ -85,30 +97,17 @@ class CursorRejectedError(ApiError):
 
 @dataclass(slots=True)
 class Page:
-    """One parsed API page: the decoded body plus what the paginators and state need."""
+    """One parsed API page: the envelope plus what the paginators and state need.
+
+    `raw_records` is the `data` array still as JSON text; `LuminousStream.page_rows` turns it
+    into rows valid against the stream's schema (see tap_luminous/records.py).
+    """
 
     records: list[dict[str, t.Any]]
     body: dict[str, t.Any]
     params: dict[str, t.Any]
     server_date: str | None = None
-    extras: dict[str, t.Any] = field(default_factory=dict)
-    #: The `data` array still as JSON text, when the envelope was decoded first (exports).
     raw_records: msgspec.Raw | None = None
-
-    def materialize(self, *, shallow: bool = False) -> list[dict[str, t.Any]]:
-        """Decode `raw_records` (once) into `records`.
-
-        `shallow`: decode each row's keys but keep every value as JSON text (`msgspec.Raw`),
-        about 5x cheaper; values are decoded where they are needed (output.decoded) and
-        otherwise written out byte for byte, money digits included.
-        """
-        if self.raw_records is not None:
-            try:
-                rows = (_decode_shallow_rows if shallow else _decode_rows)(self.raw_records)
-            except msgspec.ValidationError:
-                raise ApiError("the page's `data` is not a list of objects") from None
-            self.records, self.raw_records = rows, None
-        return self.records
 
 
 _HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -316,7 +315,6 @@ class LuminousStream(RESTStream[t.Any]):
         self._retry_lock = threading.Lock()
         # TapLuminous replaces this with one pacer shared by all streams (they share a token).
         self.pacer = RequestPacer(self.config.get("requests_per_second"))
-        self._reported_unknown_fields: set[str] = set()
 
     # -- identity and transport ---------------------------------------------------------------
     @cached_property
@@ -526,8 +524,32 @@ class LuminousStream(RESTStream[t.Any]):
         )
 
     def decode_body(self, content: bytes) -> t.Any:
-        """The response body as Python objects, numbers as Decimal (raises msgspec errors)."""
-        return _decode_json(content)
+        """The envelope as Python objects (numbers as Decimal), `data` as JSON text."""
+        envelope = _decode_envelope(content)
+        is_list = bytes(memoryview(envelope.data)[:1]) == b"["
+        return {
+            "data": envelope.data if is_list else None,
+            "has_more": envelope.has_more,
+            "next_cursor": envelope.next_cursor,
+            "meta": envelope.meta,
+        }
+
+    @cached_property
+    def shaper(self) -> RecordShaper:
+        return RecordShaper(
+            self.name,
+            self.schema,
+            self.primary_keys or (),
+            self.logger,
+            include_sensitive=bool(self.config.get("include_sensitive_fields")),
+            fail_on_invalid=self.config.get("invalid_values") == "fail",
+        )
+
+    def page_rows(self, page: Page, where: str) -> list[dict[str, t.Any]]:
+        """The page's rows, each valid against the schema (decoded once; see records.py)."""
+        if page.raw_records is not None:
+            page.records, page.raw_records = self.shaper.rows(page.raw_records, where), None
+        return page.records
 
     def _network_error(self, exc: BaseException) -> TransientError:
         """Classify a failed send: "timeout" or "connection", with a one-line detail."""
@@ -589,31 +611,11 @@ class LuminousStream(RESTStream[t.Any]):
     def request_carried_cursor(self, response: requests.Response) -> bool:
         return False
 
-    # The SDK's abstract parse hook; every record still goes through fetch_page's single parse.
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
-        yield from _decode_json(response.content)["data"]
-
     # -- records ------------------------------------------------------------------------------
-    @cached_property
-    def _known_properties(self) -> frozenset[str]:
-        return frozenset(self.schema["properties"])
-
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
-        """Keep unknown fields (in `_extra_fields`) and normalise the replication key."""
-        unknown = row.keys() - self._known_properties
-        if unknown:
-            row["_extra_fields"] = {name: row.pop(name) for name in sorted(unknown)}
-            new = unknown - self._reported_unknown_fields
-            if new:
-                self._reported_unknown_fields |= new
-                self.logger.warning(
-                    "Stream '%s': the API sent fields the schema does not list; they are kept "
-                    "in _extra_fields: %s",
-                    self.name,
-                    ", ".join(sorted(new)),
-                )
+        """Normalise the replication key to the canonical UTC form (see timestamps.py)."""
         key = self.replication_key
         if key:
             value = decoded(row.get(key))
@@ -623,6 +625,11 @@ class LuminousStream(RESTStream[t.Any]):
                 if normalised is not None:
                     row[key] = normalised
         return row
+
+    def report_findings(self) -> None:
+        """Retries by reason, values kept in the side column, sensitive fields dropped."""
+        self.report_retries()
+        self.shaper.report()
 
 
 def _http_date_to_canonical(value: str | None) -> str | None:

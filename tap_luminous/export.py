@@ -15,10 +15,7 @@ so a killed run resumes inside the export. A finished run leaves only the cutoff
 
 from __future__ import annotations
 
-import decimal
 import typing as t
-
-import msgspec
 
 from tap_luminous._sdk_internals import (
     FastRecordsMixin,
@@ -44,19 +41,6 @@ if t.TYPE_CHECKING:
 RUN_STATE_KEY = "export"
 
 
-class _ExportEnvelope(msgspec.Struct):
-    """An export page with `data` left as JSON text: the cursor is known before the rows are
-    decoded, so the next request can go out first."""
-
-    data: msgspec.Raw
-    has_more: t.Any = None
-    next_cursor: t.Any = None
-    meta: t.Any = None
-
-
-_decode_envelope = msgspec.json.Decoder(_ExportEnvelope, float_hook=decimal.Decimal).decode
-
-
 def _next_cursor(page: Page) -> str | None:
     cursor = page.body.get("next_cursor")
     if page.body.get("has_more") is True and isinstance(cursor, str) and cursor:
@@ -75,16 +59,6 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
     @property
     def page_size(self) -> int:
         return int(self.config.get(self.page_size_setting) or 1000)
-
-    def decode_body(self, content: bytes) -> t.Any:
-        envelope = _decode_envelope(content)
-        is_list = bytes(memoryview(envelope.data)[:1]) == b"["
-        return {
-            "data": envelope.data if is_list else None,
-            "has_more": envelope.has_more,
-            "next_cursor": envelope.next_cursor,
-            "meta": envelope.meta,
-        }
 
     def request_carried_cursor(self, response: requests.Response) -> bool:
         return "cursor=" in (response.request.url or "")
@@ -174,7 +148,7 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
                 if run_state["cutoff"] is None:
                     run_state["cutoff"] = canonical_timestamp(page.body["meta"]["cutoff"])
                 paginator.advance(page)
-                records = page.materialize(shallow=True)
+                records = self.page_rows(page, self._where(page_cursor))
                 run_state["cursor"] = page_cursor
                 self.stream_state[RUN_STATE_KEY] = dict(run_state)
                 yield from records
@@ -186,6 +160,9 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
         finally:
             chain.close()
         self._finish_run(str(run_state["cutoff"]))
+
+    def _where(self, cursor: str | None) -> str:
+        return f"GET {self.path} ({'cursor page' if cursor else 'first page'})"
 
     def _params(self, since: str, cursor: str | None) -> dict[str, t.Any]:
         """`since` starts a run, `cursor` continues it; never both."""
@@ -199,5 +176,5 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
             self.write_bookmark(cutoff)
             self.remember_children()
         self.finish_children()
-        self.report_retries()
+        self.report_findings()
         self.flush_output()

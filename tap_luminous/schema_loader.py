@@ -19,20 +19,23 @@ def _read(relative_path: str) -> dict[str, t.Any]:
     return t.cast("dict[str, t.Any]", json.loads((_SCHEMAS / relative_path).read_text("utf-8")))
 
 
-def _inline(node: t.Any, seen: tuple[str, ...]) -> t.Any:
+def _inline(node: t.Any, seen: tuple[str, ...], *, array_item: bool = False) -> t.Any:
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str):
             if ref in seen:
                 raise ValueError(f"schema reference cycle: {' -> '.join((*seen, ref))}")
-            return _inline(copy.deepcopy(_read(ref)), (*seen, ref))
-        resolved = {key: _inline(value, seen) for key, value in node.items()}
+            return _inline(copy.deepcopy(_read(ref)), (*seen, ref), array_item=array_item)
+        resolved = {
+            key: _inline(value, seen, array_item=key == "items") for key, value in node.items()
+        }
         types = resolved.get("type")
-        if (types == "object" or (isinstance(types, list) and "object" in types)) and (
-            "properties" not in resolved
-        ):
+        is_object = types == "object" or (isinstance(types, list) and "object" in types)
+        if array_item and is_object and "properties" not in resolved:
             # singer-sdk 0.54's record conformer indexes schema["properties"] of every object
-            # it walks into (a KeyError for free-form objects inside arrays).
+            # it meets as an array element (a KeyError for free-form ones). Anywhere else an
+            # empty `properties` would make SDK flattening drop the object, so free-form
+            # objects that are not array elements carry none.
             resolved["properties"] = {}
         return resolved
     if isinstance(node, list):

@@ -141,6 +141,27 @@ CONFIG_SCHEMA = th.PropertiesList(
         "columns on the parent streams. Turn off when you load the child streams instead.",
     ),
     th.Property(
+        "invalid_values",
+        th.StringType(allowed_values=["side_column", "fail"]),
+        default="side_column",
+        title="Values that do not fit the schema",
+        description="What to do with a value the API sent that does not fit its declared type "
+        "even after lossless normalisation (a decimal string becomes a number, 0/1 a boolean, a "
+        "zero date null): `side_column` nulls the field in that record and keeps the original, "
+        "under its JSON path, in the record's `_invalid_values` column; `fail` stops the run "
+        "with one line naming the stream, the record's key and the field.",
+    ),
+    th.Property(
+        "include_sensitive_fields",
+        th.BooleanType,
+        default=False,
+        title="Include sensitive fields",
+        description="Keep supplier bank details (`bank_name`, `routing_number`, "
+        "`account_number`, `swift_code`) and `credentials` objects in the records. Off by "
+        "default: they are dropped wherever they appear, with one log line naming the field. "
+        "Warning: turning this on sends banking data and credentials to your target.",
+    ),
+    th.Property(
         "log_progress_every_pages",
         th.IntegerType,
         default=10,
@@ -321,7 +342,16 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
             "purchase_order_statuses",
             "must be a non-empty list of " + ", ".join(PURCHASE_ORDER_STATUSES),
         )
-    for flag in ("purchase_orders_full_scan", "purchase_orders_verify_walk", "keep_nested_arrays"):
+    if config.get("invalid_values") not in (None, "side_column", "fail"):
+        raise SettingError(
+            "invalid_values", f"must be 'side_column' or 'fail', got {config['invalid_values']!r}"
+        )
+    for flag in (
+        "purchase_orders_full_scan",
+        "purchase_orders_verify_walk",
+        "keep_nested_arrays",
+        "include_sensitive_fields",
+    ):
         if config.get(flag) not in (None, True, False):
             raise SettingError(flag, "must be true or false")
     if config.get("batch_config"):

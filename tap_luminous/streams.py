@@ -20,6 +20,7 @@ from tap_luminous.errors import ApiError, ProtocolError
 from tap_luminous.export import ExportStream
 from tap_luminous.output import decoded
 from tap_luminous.progress import Progress
+from tap_luminous.records import EXTRA_FIELDS, INVALID_VALUES
 from tap_luminous.schema_loader import load_schema
 from tap_luminous.settings import DEFAULT_START_DATE, PURCHASE_ORDER_STATUSES, parse_start_date
 from tap_luminous.timestamps import format_timestamp, parse_timestamp, window_start
@@ -113,7 +114,7 @@ class PurchaseOrdersStream(
             self.write_bookmark(walk.started_at)
             self.remember_children()
         self.finish_children()
-        self.report_retries()
+        self.report_findings()
         self.flush_output()
 
     def _walk_once(
@@ -134,8 +135,10 @@ class PurchaseOrdersStream(
             walk.started_at = walk.started_at or page.server_date
             if ids_only and any(row.get("id") not in walk.seen for row in page.records):
                 page = self.fetch_page(page.params, context)  # noqa: PLW2901
-            layout.append([row.get("id") for row in page.records])
-            yield from walk.new_rows(page.records)
+            where = f"GET {self.path} (order_status={status}, page {page.params['page']})"
+            rows = self.page_rows(page, where)
+            layout.append([decoded(row.get("id")) for row in rows])
+            yield from walk.new_rows(rows)
         return layout
 
     def _pages(
@@ -250,12 +253,12 @@ class _Walk:
 
     def new_rows(self, rows: list[dict[str, t.Any]]) -> t.Iterator[dict[str, t.Any]]:
         for row in rows:
-            row_id = row.get("id")
+            row_id = decoded(row.get("id"))
             if row_id in self.seen:  # seen on another page or in an earlier walk
                 continue
             self.seen.add(row_id)
             if self.threshold is not None:
-                updated = parse_timestamp(row.get("updated_at"))
+                updated = parse_timestamp(decoded(row.get("updated_at")))
                 # Rows without a readable updated_at are always emitted, never dropped.
                 if updated is not None and format_timestamp(updated) < self.threshold:
                     continue
@@ -268,12 +271,6 @@ _PARENT_UPDATED_AT = {
     "format": "date-time",
     "description": "The parent's updated_at when this row was extracted. A child row whose value "
     "is older than its parent's updated_at no longer exists in the parent (see README).",
-}
-_EXTRA_FIELDS = {
-    "type": ["object", "null"],
-    "additionalProperties": True,
-    "properties": {},
-    "description": "Fields the API returned that this schema does not list yet, kept verbatim.",
 }
 
 
@@ -288,41 +285,67 @@ class _ChildStream(NestedArrayStream):
     def schema(self) -> dict[str, t.Any]:
         element = load_schema(self.element_schema)
         element.pop("additionalProperties", None)
+        element["type"] = "object"
+        properties = element["properties"]
+        for key in self.primary_keys or ():
+            if key in properties:  # nullable inside the parent, required here
+                properties[key] = {**properties[key], "type": "integer"}
         element["properties"] = {
             self.parent_key_as: {"type": ["integer"], "description": "The parent's key."},
-            **element["properties"],
+            **properties,
             "_parent_updated_at": _PARENT_UPDATED_AT,
-            "_extra_fields": _EXTRA_FIELDS,
+            EXTRA_FIELDS: load_schema("shared/extra_fields.json"),
+            INVALID_VALUES: load_schema("shared/invalid_values.json"),
         }
-        element["required"] = sorted({*element.get("required", ()), self.parent_key_as})
+        element["required"] = sorted({*(self.primary_keys or ()), self.parent_key_as})
         return element
 
     @cached_property
     def _known(self) -> frozenset[str]:
-        return frozenset(self.schema["properties"])
+        return frozenset(self.schema["properties"]) - {EXTRA_FIELDS, INVALID_VALUES}
 
     def rows_from_parent(self, parent: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
+        """The parent's array elements as rows; the parent's row was already normalised."""
         elements = decoded(parent.get(self.array_field)) or ()
         parent_id = decoded(parent.get(self.parent_key))
         parent_updated_at = parent.get("updated_at")
+        parent_invalid = parent.get(INVALID_VALUES) or {}
         for index, element in enumerate(elements):
+            prefix = f"{self.array_field}[{index}]"
             if not isinstance(element, dict):
+                # Only a value the parent kept in its side column can be a non-object here.
                 self.logger.warning(
-                    "Stream '%s': %s %s has a non-object in %s; not emitted: %r",
+                    "Stream '%s': %s %s has a non-object at %s; not emitted (kept in the "
+                    "parent's _invalid_values)",
                     self.name,
                     self.parent_key,
                     parent_id,
-                    self.array_field,
-                    element,
+                    prefix,
                 )
                 continue
             row = dict(element)
             unknown = row.keys() - self._known
             if unknown:
-                row["_extra_fields"] = {name: row.pop(name) for name in sorted(unknown)}
+                row[EXTRA_FIELDS] = {name: row.pop(name) for name in sorted(unknown)}
+            if parent_invalid:
+                own = {
+                    path[len(prefix) + 1 :]: value
+                    for path, value in parent_invalid.items()
+                    if path.startswith(prefix + ".")
+                }
+                if own:
+                    row[INVALID_VALUES] = own
             row[self.parent_key_as] = parent_id
             row["_parent_updated_at"] = parent_updated_at
-            yield self.keyed(row, index)
+            keyed = self.keyed(row, index)
+            for key in self.primary_keys or ():
+                if keyed.get(key) is None:
+                    raise ProtocolError(
+                        f"Stream '{self.name}': {self.parent_key} {parent_id}, {prefix}: `{key}` "
+                        "is missing or not an integer; a row without its primary key cannot be "
+                        "loaded, so the run stops here"
+                    )
+            yield keyed
 
     def keyed(self, row: dict[str, t.Any], index: int) -> dict[str, t.Any]:
         return row
@@ -380,7 +403,7 @@ class SalesOrderShipmentsStream(_SalesOrderChild):
         return schema
 
     def keyed(self, row: dict[str, t.Any], index: int) -> dict[str, t.Any]:
-        own_id = row.get("id")
+        own_id = next((row[f] for f in ("id", "shipment_id") if row.get(f) is not None), None)
         row["_shipment_key"] = str(own_id) if own_id is not None else f"{row['order_id']}-{index}"
         return row
 
