@@ -483,9 +483,17 @@ class RecordShaper:
         return out
 
     def _may_pass(self, text: bytes) -> bool:
+        """Whether the page can be written verbatim once it passes the type check (which does
+        not look inside undocumented fields)."""
         if not self.include_sensitive and any(name in text for name in _SENSITIVE_BYTES):
             return False
-        return b"\\u" not in text or _SUSPICIOUS_ESCAPE.search(text) is None
+        if b"\\u" in text and _SUSPICIOUS_ESCAPE.search(text) is not None:
+            return False
+        try:
+            text.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
 
     def _fast(self, row: dict[str, t.Any]) -> dict[str, t.Any]:
         """A row that passed the check: only undocumented fields move, to `_extra_fields`."""
