@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import decimal
 import email.utils
+import json
 import logging
 import math
 import random
@@ -21,6 +22,7 @@ import re
 import threading
 import time
 import typing as t
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,13 +36,20 @@ from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
 
-from tap_luminous import __version__
+from tap_luminous import __version__, transport
 from tap_luminous.errors import ApiError
 from tap_luminous.output import decoded
 from tap_luminous.records import RecordShaper
 from tap_luminous.schema_loader import load_schema
 from tap_luminous.settings import resolve_api_url
 from tap_luminous.timestamps import canonical_timestamp
+from tap_luminous.transport import (
+    ACCEPT_ENCODING,
+    BodyTooLargeError,
+    Deadline,
+    UnsupportedEncodingError,
+    read_body,
+)
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, RequestFunc
@@ -107,7 +116,7 @@ class Page:
     body: dict[str, t.Any]
     params: dict[str, t.Any]
     server_date: str | None = None
-    raw_records: msgspec.Raw | None = None
+    raw_records: msgspec.Raw | list[t.Any] | None = None
 
 
 _HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -315,6 +324,7 @@ class LuminousStream(RESTStream[t.Any]):
         self._retry_lock = threading.Lock()
         # TapLuminous replaces this with one pacer shared by all streams (they share a token).
         self.pacer = RequestPacer(self.config.get("requests_per_second"))
+        transport.mount(self.requests_session)
 
     # -- identity and transport ---------------------------------------------------------------
     @cached_property
@@ -335,7 +345,11 @@ class LuminousStream(RESTStream[t.Any]):
 
     @property
     def http_headers(self) -> dict[str, str]:
-        return {"Accept": "application/json", "User-Agent": self.user_agent}
+        return {
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            "User-Agent": self.user_agent,
+        }
 
     @property
     def timeout(self) -> float:  # type: ignore[override]
@@ -463,29 +477,26 @@ class LuminousStream(RESTStream[t.Any]):
             method="GET", url=self.get_url(context), params=params, headers=self.http_headers
         )
         self.pacer.wait_turn()
-        # stream=True and one raw read: a large body comes in a few big reads instead of
+        # stream=True and a few large reads: a large body comes in big reads instead of
         # requests' 10 KB chunks, each of which must win the GIL back from the thread emitting
-        # records. A connection dropped mid-body or a stalled body surfaces in that read.
-        try:
-            response = self.requests_session.send(
-                prepared, timeout=self.timeout, allow_redirects=False, stream=True
-            )
-        except _NETWORK_ERRORS as exc:
-            raise self._network_error(exc) from exc
-        finally:
-            self.pacer.done()
-        try:
-            self.pacer.observe(response, self.logger)
-            self.validate_response(response)
+        # records. The deadline bounds headers and body together (see transport.py).
+        with Deadline(self.request_deadline) as deadline:
             try:
-                content = response.raw.read(decode_content=True)
-            except (*_NETWORK_ERRORS, urllib3.exceptions.HTTPError, OSError) as exc:
-                if _is_timeout(exc):
-                    raise self._network_error(exc) from exc
-                dropped = requests.exceptions.ChunkedEncodingError(exc)
-                raise self._network_error(dropped) from exc
-        finally:
-            response.close()
+                response = self.requests_session.send(
+                    prepared, timeout=self.timeout, allow_redirects=False, stream=True
+                )
+            except _NETWORK_ERRORS as exc:
+                raise self._network_error(exc, deadline) from exc
+            finally:
+                self.pacer.done()
+            try:
+                self.pacer.observe(response, self.logger)
+                self.validate_response(response)
+                content = self._read_body(response, params, deadline)
+            finally:
+                response.close()
+        if content.startswith(b"\xef\xbb\xbf"):
+            content = content[3:]  # a UTF-8 byte order mark before the JSON
         try:
             body = (decode or self.decode_body)(content)
         except msgspec.ValidationError as exc:
@@ -496,11 +507,19 @@ class LuminousStream(RESTStream[t.Any]):
                 "wrong_shape",
                 response,
             ) from None
+        except RecursionError:
+            raise TransientError(
+                self.path,
+                f"{response.status_code} {response.reason or ''} but the body ({_page_of(params)}) "
+                "is nested deeper than the JSON decoder allows",
+                "invalid_json",
+                response,
+            ) from None
         except (msgspec.DecodeError, ValueError):
             raise TransientError(
                 self.path,
-                f"{response.status_code} {response.reason or ''} but the body is not valid JSON "
-                f"({len(content)} bytes, starts {content[:40]!r})",
+                f"{response.status_code} {response.reason or ''} but the body ({_page_of(params)}) "
+                f"is not valid JSON ({len(content)} bytes, starts {content[:40]!r})",
                 "invalid_json",
                 response,
             ) from None
@@ -514,18 +533,64 @@ class LuminousStream(RESTStream[t.Any]):
                 response,
             )
         data = body["data"]
-        lazy = isinstance(data, msgspec.Raw)
         return Page(
-            records=[] if lazy else data,
+            records=data if isinstance(data, list) else [],
             body=body,
             params=params,
             server_date=_http_date_to_canonical(response.headers.get("Date")),
-            raw_records=data if lazy else None,
+            raw_records=data,
         )
 
+    def _read_body(
+        self, response: requests.Response, params: dict[str, t.Any], deadline: Deadline
+    ) -> bytes:
+        limit = self.max_response_bytes
+        try:
+            return read_body(response, limit)
+        except BodyTooLargeError:
+            raise ApiError(
+                f"GET {self.path} ({_page_of(params)}): the response body is larger than "
+                f"max_response_mb={limit >> 20} MiB (after decompression); stopping without "
+                "advancing the bookmark"
+            ) from None
+        except UnsupportedEncodingError as exc:
+            raise ApiError(
+                f"GET {self.path}: the server answered with Content-Encoding '{exc}', which the "
+                f"tap did not ask for (it sends Accept-Encoding: {ACCEPT_ENCODING})"
+            ) from None
+        except zlib.error as exc:
+            raise TransientError(
+                self.path, f"the compressed body is corrupt ({exc})", "invalid_json", response
+            ) from None
+        except (*_NETWORK_ERRORS, urllib3.exceptions.HTTPError, OSError) as exc:
+            if deadline.expired or _is_timeout(exc):
+                raise self._network_error(exc, deadline) from exc
+            dropped = requests.exceptions.ChunkedEncodingError(exc)
+            raise self._network_error(dropped) from exc
+
+    @property
+    def request_deadline(self) -> float:
+        return float(self.config.get("request_deadline") or 300)
+
+    @property
+    def max_response_bytes(self) -> int:
+        return int(self.config.get("max_response_mb") or 256) << 20
+
     def decode_body(self, content: bytes) -> t.Any:
-        """The envelope as Python objects (numbers as Decimal), `data` as JSON text."""
-        envelope = _decode_envelope(content)
+        """The envelope as Python objects (numbers as Decimal), `data` as JSON text.
+
+        A body msgspec refuses although it is JSON (a lone surrogate escape such as `\\ud800`)
+        is decoded by the standard library instead; the record path then repairs that text.
+        """
+        try:
+            envelope = _decode_envelope(content)
+        except msgspec.DecodeError:
+            body = json.loads(
+                content.decode("utf-8", "surrogateescape"), parse_float=decimal.Decimal
+            )
+            if not isinstance(body, dict):
+                raise msgspec.ValidationError("expected a JSON object") from None
+            return body
         is_list = bytes(memoryview(envelope.data)[:1]) == b"["
         return {
             "data": envelope.data if is_list else None,
@@ -546,13 +611,24 @@ class LuminousStream(RESTStream[t.Any]):
         )
 
     def page_rows(self, page: Page, where: str) -> list[dict[str, t.Any]]:
-        """The page's rows, each valid against the schema (decoded once; see records.py)."""
+        """The page's rows, each valid against the schema (decoded once; see records.py).
+
+        `raw_records` is JSON text, or already Python objects when the body needed the
+        standard library's decoder."""
         if page.raw_records is not None:
             page.records, page.raw_records = self.shaper.rows(page.raw_records, where), None
         return page.records
 
-    def _network_error(self, exc: BaseException) -> TransientError:
+    def _network_error(
+        self, exc: BaseException, deadline: Deadline | None = None
+    ) -> TransientError:
         """Classify a failed send: "timeout" or "connection", with a one-line detail."""
+        if deadline is not None and deadline.expired:
+            return TransientError(
+                self.path,
+                f"no complete response within request_deadline={_seconds(deadline.seconds)}s",
+                "timeout",
+            )
         if _is_timeout(exc):
             limit = _seconds(self.timeout)
             return TransientError(
@@ -630,6 +706,12 @@ class LuminousStream(RESTStream[t.Any]):
         """Retries by reason, values kept in the side column, sensitive fields dropped."""
         self.report_retries()
         self.shaper.report()
+
+
+def _page_of(params: dict[str, t.Any]) -> str:
+    if "page" in params:
+        return f"page {params['page']}"
+    return "a cursor page" if params.get("cursor") else "the first page"
 
 
 def _http_date_to_canonical(value: str | None) -> str | None:

@@ -177,6 +177,23 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Connect and read timeout of each HTTP request (1-600).",
     ),
     th.Property(
+        "request_deadline",
+        th.NumberType,
+        default=300,
+        title="Request deadline (seconds)",
+        description="Longest time one request may take, headers and body together, however "
+        "slowly the server sends them (at least `request_timeout`, at most 3600); then it is "
+        "retried like a timeout.",
+    ),
+    th.Property(
+        "max_response_mb",
+        th.IntegerType,
+        default=256,
+        title="Largest response (MiB)",
+        description="Cap on one response body after decompression (1-4096 MiB). A larger body "
+        "stops the run with one line instead of filling memory.",
+    ),
+    th.Property(
         "max_retries",
         th.IntegerType,
         default=8,
@@ -224,9 +241,11 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "purchase_orders_concurrency": (1, 16),
     "log_progress_every_pages": (1, 100000),
     "lookback_window": (0, 10 * 365 * 86400),
+    "max_response_mb": (1, 4096),
 }
 _NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "request_timeout": (1, 600),
+    "request_deadline": (1, 3600),
     "backoff_max_seconds": (0, 3600),
     "retry_after_max_seconds": (0, 86400),
     "requests_per_second": (0.001, 10000),
@@ -332,6 +351,15 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
             or not (flow <= value <= fhigh)
         ):
             raise SettingError(name, f"must be a number from {flow:g} to {fhigh:g}, got {value!r}")
+    deadline, timeout = config.get("request_deadline"), config.get("request_timeout")
+    if (
+        isinstance(deadline, (int, float))
+        and isinstance(timeout, (int, float))
+        and deadline < timeout
+    ):
+        raise SettingError(
+            "request_deadline", f"must be at least request_timeout ({timeout:g}), got {deadline:g}"
+        )
     statuses = config.get("purchase_order_statuses")
     if statuses is not None and (
         not isinstance(statuses, list)
