@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import typing as t
@@ -105,10 +106,8 @@ class Deadline:
         connection = self._holder.connection
         sock = getattr(connection, "sock", None)
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):  # already closed
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed
 
     def __enter__(self) -> Deadline:
         _current.holder = self._holder
