@@ -206,8 +206,6 @@ class RequestPacer:
     The clocks and the sleep are parameters so tests can check the schedule without waiting.
     """
 
-    #: Longest pause taken for X-RateLimit-Reset, so a bogus value cannot stall a run.
-    max_budget_pause = 60.0
     #: Requests of the budget left unused (other clients may share the token).
     reserve = 1
     #: X-RateLimit-Reset values below this are seconds from now, larger ones epoch seconds.
@@ -219,11 +217,17 @@ class RequestPacer:
         self,
         requests_per_second: float | None,
         *,
+        max_pause: float = 300.0,
+        logger: logging.Logger | None = None,
         monotonic: t.Callable[[], float] = time.monotonic,
         wall: t.Callable[[], float] = time.time,
         sleep: t.Callable[[float], None] = time.sleep,
     ) -> None:
         self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
+        #: Longest pause taken for X-RateLimit-Reset (retry_after_max_seconds), so a bogus
+        #: value cannot stall a run.
+        self.max_pause = max_pause
+        self._logger = logger
         self._monotonic = monotonic
         self._wall = wall
         self._sleep = sleep
@@ -233,6 +237,14 @@ class RequestPacer:
         self._budget: int | None = None  # requests still allowed before _window_ends_at
         self._window_ends_at = 0.0
         self._logged_window = -1.0
+
+    @classmethod
+    def for_config(cls, config: t.Mapping[str, t.Any], logger: logging.Logger) -> RequestPacer:
+        return cls(
+            config.get("requests_per_second"),
+            max_pause=float(config.get("retry_after_max_seconds", 300)),
+            logger=logger,
+        )
 
     @property
     def interval(self) -> float:
@@ -252,6 +264,8 @@ class RequestPacer:
             self._next_slot = start + self._interval
             self._in_flight += 1
         if start > now:
+            if start - now >= 1.0 and self._logger is not None:
+                self._logger.info("Waiting %.1fs before the next request (rate limit)", start - now)
             self._sleep(start - now)
         return max(0.0, start - now)
 
@@ -279,7 +293,7 @@ class RequestPacer:
             return
         # Epoch seconds (GitHub/Laravel style) or, for small values, seconds from now.
         until_reset = reset_at - self._wall() if reset_at >= self._EPOCH_THRESHOLD else reset_at
-        pause = min(max(0.0, until_reset), self.max_budget_pause)
+        pause = min(max(0.0, until_reset), self.max_pause)
         with self._lock:
             now = self._monotonic()
             ends_at = now + pause
@@ -323,7 +337,7 @@ class LuminousStream(RESTStream[t.Any]):
         # Pages may be fetched from several threads at once (purchase orders, export prefetch).
         self._retry_lock = threading.Lock()
         # TapLuminous replaces this with one pacer shared by all streams (they share a token).
-        self.pacer = RequestPacer(self.config.get("requests_per_second"))
+        self.pacer = RequestPacer.for_config(self.config, self.logger)
         transport.mount(self.requests_session)
 
     # -- identity and transport ---------------------------------------------------------------

@@ -15,6 +15,7 @@ so a killed run resumes inside the export. A finished run leaves only the cutoff
 
 from __future__ import annotations
 
+import datetime as dt
 import typing as t
 
 from tap_luminous._sdk_internals import (
@@ -24,6 +25,8 @@ from tap_luminous._sdk_internals import (
 )
 from tap_luminous.client import CursorRejectedError, LuminousStream, Page
 from tap_luminous.concurrency import PageChain
+from tap_luminous.errors import ProtocolError
+from tap_luminous.output import decoded
 from tap_luminous.paginators import ExportCursorPaginator
 from tap_luminous.progress import Progress
 from tap_luminous.settings import DEFAULT_START_DATE, parse_start_date
@@ -71,8 +74,6 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
             return "`has_more` is not a boolean"
         if body.get("next_cursor") is not None and not isinstance(body["next_cursor"], str):
             return "`next_cursor` is neither a string nor null"
-        if parse_timestamp(body["meta"].get("cutoff")) is None:
-            return "`meta.cutoff` is missing or not a timestamp"
         return None
 
     # -- where a run starts -------------------------------------------------------------------
@@ -141,14 +142,18 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
             _next_cursor,
             cursor,
         )
+        guard = _ExportGuard(self, since)
         try:
             while not paginator.finished:
                 page_cursor = paginator.current_value
                 page = chain.get()
                 if run_state["cutoff"] is None:
-                    run_state["cutoff"] = canonical_timestamp(page.body["meta"]["cutoff"])
+                    # The docs promise the cutoff in the first response only.
+                    run_state["cutoff"] = guard.first_cutoff(page)
                 paginator.advance(page)
-                records = self.page_rows(page, self._where(page_cursor))
+                where = self._where(page_cursor)
+                records = self.page_rows(page, where)
+                guard.check_page(page, records, where, paginator)
                 run_state["cursor"] = page_cursor
                 self.stream_state[RUN_STATE_KEY] = dict(run_state)
                 yield from records
@@ -159,7 +164,7 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
                 progress.page_done(len(records), sum(self.retry_counts.values()))
         finally:
             chain.close()
-        self._finish_run(str(run_state["cutoff"]))
+        self._finish_run(guard.bookmark(str(run_state["cutoff"])))
 
     def _where(self, cursor: str | None) -> str:
         return f"GET {self.path} ({'cursor page' if cursor else 'first page'})"
@@ -178,3 +183,142 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
         self.finish_children()
         self.report_findings()
         self.flush_output()
+
+
+class _ExportGuard:
+    """What keeps one export run honest, by rules that do not depend on the server's speed.
+
+    - the cutoff comes from the first page and is a timestamp;
+    - a cursor is never seen twice, and at most `max_empty_pages` empty pages come in a row;
+    - rows arrive in the documented (updated_at, key) order, so a page that repeats rows already
+      emitted is caught without remembering every key (memory stays flat);
+    - rows lie in the window asked for (`since` .. cutoff, to the second: the server's
+      granularity), else the server ignored the filter;
+    - the bookmark is never a time the clock does not allow (see `bookmark`).
+    Each failure is one line, and the bookmark does not advance.
+    """
+
+    def __init__(self, stream: ExportStream, since: str) -> None:
+        self.stream = stream
+        self.endpoint = f"GET {stream.path}"
+        self.since = parse_timestamp(since)
+        self.cutoff: dt.datetime | None = None
+        self.key = (stream.primary_keys or ("id",))[0]
+        self.max_empty = int(stream.config.get("max_empty_pages") or 3)
+        self.cursors: set[str] = set()
+        self.empty_in_a_row = 0
+        self.last: tuple[str, t.Any] | None = None
+
+    def first_cutoff(self, page: Page) -> str:
+        meta = page.body.get("meta") or {}
+        cutoff = canonical_timestamp(meta.get("cutoff"))
+        if cutoff is None:
+            raise ProtocolError(
+                f"{self.endpoint}: the first page of the run has no `meta.cutoff` timestamp "
+                f"(got {meta.get('cutoff')!r}); stopping without advancing the bookmark"
+            )
+        self.cutoff = parse_timestamp(cutoff)
+        return cutoff
+
+    def check_page(
+        self,
+        page: Page,
+        records: list[dict[str, t.Any]],
+        where: str,
+        paginator: ExportCursorPaginator,
+    ) -> None:
+        if not paginator.finished:
+            cursor = t.cast("str", paginator.current_value)
+            if cursor in self.cursors:
+                self._fail(f"{where} sent a next_cursor this run already followed")
+            self.cursors.add(cursor)
+            self.empty_in_a_row = 0 if records else self.empty_in_a_row + 1
+            if self.empty_in_a_row > self.max_empty:
+                self._fail(
+                    f"{self.empty_in_a_row} empty pages in a row with has_more=true "
+                    f"(max_empty_pages={self.max_empty})"
+                )
+        first = self.last
+        for row in records:
+            updated = parse_timestamp(decoded(row.get("updated_at")))
+            if updated is None:
+                continue
+            self._check_window(updated, where)
+            position = (format_timestamp(updated), decoded(row.get(self.key)))
+            if self.last is not None and _before_or_same(position, self.last):
+                if first is not None and all(_repeats(r, first, self.key) for r in records):
+                    self._fail(f"{where} repeats rows this run already emitted")
+                self._fail(
+                    f"{where}: {self.key}={position[1]} (updated_at {position[0]}) comes after "
+                    f"{self.key}={self.last[1]} (updated_at {self.last[0]}), against the "
+                    "documented ascending (updated_at, id) order"
+                )
+            self.last = position
+
+    def _check_window(self, updated: dt.datetime, where: str) -> None:
+        if self.since is not None and updated < self.since - _GRANULARITY:
+            self._fail(
+                f"{where} sent a row updated at {format_timestamp(updated)}, before the "
+                f"requested since={format_timestamp(self.since)}: the server ignored the filter"
+            )
+        if self.cutoff is not None and updated > self.cutoff + _GRANULARITY:
+            self._fail(
+                f"{where} sent a row updated at {format_timestamp(updated)}, after the run's "
+                f"cutoff {format_timestamp(self.cutoff)}"
+            )
+
+    def bookmark(self, cutoff: str) -> str:
+        """The cutoff to store: never before the run's `since`, never in the future.
+
+        A cutoff further ahead of this machine's clock than `max_clock_skew_seconds` is clamped
+        to the clock (the next run then re-reads a little, and loses nothing); one before the
+        window's start means the server's clock or cutoff is wrong, and stops the run.
+        """
+        value = parse_timestamp(cutoff)
+        assert value is not None
+        if self.since is not None and value < self.since - _GRANULARITY:
+            self._fail(
+                f"the run's cutoff {format_timestamp(value)} is before its since "
+                f"{format_timestamp(self.since)}"
+            )
+        return clamp_to_clock(value, self.stream, f"{self.endpoint}: the export's cutoff")
+
+    def _fail(self, problem: str) -> t.NoReturn:
+        raise ProtocolError(f"{self.endpoint}: {problem}; stopping without advancing the bookmark")
+
+
+_GRANULARITY = dt.timedelta(seconds=1)
+
+
+def _before_or_same(position: tuple[str, t.Any], last: tuple[str, t.Any]) -> bool:
+    if position[0] != last[0]:
+        return position[0] < last[0]
+    try:
+        return bool(position[1] <= last[1])
+    except TypeError:
+        return str(position[1]) <= str(last[1])
+
+
+def _repeats(row: dict[str, t.Any], last: tuple[str, t.Any], key: str) -> bool:
+    updated = parse_timestamp(decoded(row.get("updated_at")))
+    if updated is None:
+        return False
+    return _before_or_same((format_timestamp(updated), decoded(row.get(key))), last)
+
+
+def clamp_to_clock(value: dt.datetime, stream: LuminousStream, what: str) -> str:
+    """`value` as a bookmark, or this machine's time when `value` is too far in the future."""
+    skew = dt.timedelta(seconds=float(stream.config.get("max_clock_skew_seconds", 900)))
+    now = dt.datetime.now(dt.timezone.utc)
+    if value > now + skew:
+        stream.logger.warning(
+            "%s %s is %s ahead of this machine's clock (max_clock_skew_seconds=%s); storing "
+            "the clock's time %s as the bookmark instead, so later runs still extract",
+            what,
+            format_timestamp(value),
+            value - now,
+            int(skew.total_seconds()),
+            format_timestamp(now),
+        )
+        return format_timestamp(now)
+    return format_timestamp(value)

@@ -194,6 +194,25 @@ CONFIG_SCHEMA = th.PropertiesList(
         "stops the run with one line instead of filling memory.",
     ),
     th.Property(
+        "max_empty_pages",
+        th.IntegerType,
+        default=3,
+        title="Empty pages in a row",
+        description="How many empty pages in a row a listing may send before its end (an export "
+        "with has_more=true, a page-number list before its last page) before the run stops as "
+        "a runaway pagination (1-1000).",
+    ),
+    th.Property(
+        "max_clock_skew_seconds",
+        th.IntegerType,
+        default=900,
+        title="Largest clock skew (seconds)",
+        description="A bookmark from the server (an export's cutoff, the Date header of a "
+        "purchase-order walk) further ahead of this machine's clock than this is clamped to the "
+        "clock, with a warning, so a server clock in the future cannot stop later runs from "
+        "extracting (0-86400).",
+    ),
+    th.Property(
         "max_retries",
         th.IntegerType,
         default=8,
@@ -242,6 +261,8 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "log_progress_every_pages": (1, 100000),
     "lookback_window": (0, 10 * 365 * 86400),
     "max_response_mb": (1, 4096),
+    "max_empty_pages": (1, 1000),
+    "max_clock_skew_seconds": (0, 86400),
 }
 _NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "request_timeout": (1, 600),

@@ -17,7 +17,7 @@ from tap_luminous._sdk_internals import (
 from tap_luminous.client import LuminousStream, Page
 from tap_luminous.concurrency import Prefetch
 from tap_luminous.errors import ApiError, ProtocolError
-from tap_luminous.export import ExportStream
+from tap_luminous.export import ExportStream, clamp_to_clock
 from tap_luminous.output import decoded
 from tap_luminous.progress import Progress
 from tap_luminous.records import EXTRA_FIELDS, INVALID_VALUES
@@ -110,8 +110,11 @@ class PurchaseOrdersStream(
             yield from self._verify_layout(status, layout, walk, context)
         if walk.started_at is None:
             raise ProtocolError("GET /purchase-orders: the server sent no Date header")
+        started = parse_timestamp(walk.started_at)
+        assert started is not None
+        bookmark = clamp_to_clock(started, self, f"GET {self.path}: the server's Date header")
         if self.replication_method == "INCREMENTAL":
-            self.write_bookmark(walk.started_at)
+            self.write_bookmark(bookmark)
             self.remember_children()
         self.finish_children()
         self.report_findings()
@@ -133,13 +136,38 @@ class PurchaseOrdersStream(
         ids_only = expected_pages is not None
         for page in self._pages(status, context, expected_pages, ids_only=ids_only):
             walk.started_at = walk.started_at or page.server_date
+            full = not ids_only
             if ids_only and any(row.get("id") not in walk.seen for row in page.records):
                 page = self.fetch_page(page.params, context)  # noqa: PLW2901
+                full = True
             where = f"GET {self.path} (order_status={status}, page {page.params['page']})"
             rows = self.page_rows(page, where)
-            layout.append([decoded(row.get("id")) for row in rows])
+            if full:
+                self._check_filter(rows, status, where)
+            ids = [decoded(row.get("id")) for row in rows]
+            if not ids_only and ids and all(row_id in walk.seen for row_id in ids):
+                raise ProtocolError(
+                    f"{where}: every row repeats a row of an earlier page (the server or a "
+                    "cache may be ignoring the page parameter); stopping without advancing the "
+                    "bookmark"
+                )
+            layout.append(ids)
             yield from walk.new_rows(rows)
         return layout
+
+    def _check_filter(self, rows: list[dict[str, t.Any]], status: str, where: str) -> None:
+        """Rows of another order_status mean the filter was ignored (e.g. by a cache that
+        ignores the query string)."""
+        for position, row in enumerate(rows):
+            got = decoded(row.get("order_status"))
+            if got is None:
+                continue  # a row that does not carry the field cannot be checked
+            if not isinstance(got, str) or got.lower() != status:
+                raise ProtocolError(
+                    f"{where}: row {position + 1} (id {decoded(row.get('id'))}) has "
+                    f"order_status={got!r}: the server ignored the order_status filter, so rows "
+                    "of some statuses would be missing; stopping without advancing the bookmark"
+                )
 
     def _pages(
         self,
@@ -163,6 +191,11 @@ class PurchaseOrdersStream(
             return {"page": number, "per_page": per_page, "order_status": status}
 
         progress = Progress(self.logger, f"{self.name} ({status})", self.progress_every)
+        bounds = _WalkBounds(
+            f"GET {self.path} (order_status={status})",
+            per_page,
+            int(self.config.get("max_empty_pages") or 3),
+        )
         in_flight: deque[tuple[int, Prefetch[Page]]] = deque()
         last_page = expected_pages or 1
         next_number = 1
@@ -178,7 +211,7 @@ class PurchaseOrdersStream(
             number, job = in_flight.popleft()
             page = job.result()
             self._check_page_number(page, number)
-            last_page = int(page.body["meta"]["last_page"])
+            last_page = bounds.check(page, number)
             yield page
             progress.page_done(len(page.records), sum(self.retry_counts.values()), last_page)
 
@@ -222,6 +255,63 @@ class PurchaseOrdersStream(
             f"GET {self.path}: purchase orders (order_status={status}) kept moving between "
             f"pages for {max_walks} walks; stopping without advancing the bookmark"
         )
+
+
+class _WalkBounds:
+    """Limits on one page-number walk that hold however fast the server answers.
+
+    `meta.last_page` may grow while rows are added during the walk, but not past twice its first
+    value plus ten; it must agree with `meta.total` at the page size; and at most
+    `max_empty_pages` pages in a row may be empty before the last page.
+    """
+
+    def __init__(self, endpoint: str, per_page: int, max_empty: int) -> None:
+        self.endpoint = endpoint
+        self.per_page = per_page
+        self.max_empty = max_empty
+        self.first_last_page: int | None = None
+        self.empty_in_a_row = 0
+
+    def check(self, page: Page, number: int) -> int:
+        meta = page.body["meta"]
+        last_page = int(meta["last_page"])
+        if self.first_last_page is None:
+            self.first_last_page = last_page
+        limit = 2 * self.first_last_page + 10
+        if last_page > limit:
+            self._fail(
+                f"meta.last_page grew from {self.first_last_page} to {last_page} during the walk "
+                f"(more than the bound {limit})"
+            )
+        total = meta.get("total")
+        if isinstance(total, int) and not isinstance(total, bool):
+            expected = max(1, -(-total // self.per_page))
+            if last_page > expected + 1:
+                self._fail(
+                    f"meta.last_page={last_page} does not fit meta.total={total} at "
+                    f"per_page={self.per_page} (at most {expected} pages)"
+                )
+        if page.records or not _is_empty(page.raw_records):
+            self.empty_in_a_row = 0
+        elif number < last_page:
+            self.empty_in_a_row += 1
+            if self.empty_in_a_row > self.max_empty:
+                self._fail(
+                    f"{self.empty_in_a_row} empty pages in a row before the last page "
+                    f"(max_empty_pages={self.max_empty})"
+                )
+        return last_page
+
+    def _fail(self, problem: str) -> t.NoReturn:
+        raise ProtocolError(f"{self.endpoint}: {problem}; stopping without advancing the bookmark")
+
+
+def _is_empty(raw: t.Any) -> bool:
+    """Whether a page's `data` (JSON text or a list) holds no rows."""
+    if raw is None or isinstance(raw, list):
+        return not raw
+    text = bytes(raw)
+    return len(text) < 64 and text.translate(None, b" \t\r\n") == b"[]"
 
 
 class _IdOnly(msgspec.Struct):

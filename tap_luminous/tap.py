@@ -89,7 +89,7 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         return []
 
     def discover_streams(self) -> list[Stream]:
-        pacer = RequestPacer(self.config.get("requests_per_second"))
+        pacer = RequestPacer.for_config(self.config, self.logger)
         parents = [stream_type(tap=self) for stream_type in PARENT_STREAM_TYPES]
         for stream in parents:
             stream.pacer = pacer  # one token, one rate budget

@@ -497,10 +497,11 @@ def test_rate_budget_counts_requests_still_in_flight():
 
 @pytest.mark.parametrize(
     ("reset", "pause"),
-    [("2", 2.0), ("1790000000000", RequestPacer.max_budget_pause), ("soon", 0.0), ("nan", 0.0)],
+    [("2", 2.0), ("1790000000000", 300.0), ("soon", 0.0), ("nan", 0.0)],
 )
 def test_rate_limit_reset_forms(reset, pause):
-    """Seconds from now, epoch seconds (a bogus far one is capped), garbage (ignored)."""
+    """Seconds from now, epoch seconds (a bogus far one is capped at the default
+    retry_after_max_seconds), garbage (ignored)."""
     clock = FakeTime()
     pacer = clock.pacer(None)
     response = _rate_headers(0, 0)
@@ -574,3 +575,23 @@ def test_a_429_holds_every_thread_of_the_shared_pacer():
     assert slept == [2.5]
     now[0] = 103.0
     assert pacer.wait_turn() == 0.0
+
+
+def test_a_rate_limit_pause_never_exceeds_retry_after_max_seconds(caplog):
+    """A reset far in the future waits retry_after_max_seconds, and the log says that wait."""
+    clock = FakeTime()
+    log = logging.getLogger("test.pacer")
+    pacer = RequestPacer(
+        None,
+        max_pause=2.5,
+        logger=log,
+        monotonic=clock.monotonic,
+        wall=clock.wall,
+        sleep=clock.sleep,
+    )
+    response = _rate_headers(0, clock.wall() + 60)
+    with caplog.at_level(logging.INFO, logger="test.pacer"):
+        pacer.observe(response, log)
+        assert pacer.wait_turn() == pytest.approx(2.5)
+    assert sum(clock.sleeps) == pytest.approx(2.5)
+    assert "Waiting 2.5s before the next request" in caplog.text
