@@ -1,6 +1,8 @@
 """A fake of the Luminous external API, served over real HTTP on loopback.
 
-Used by tests, benchmarks and demos instead of the real API. It knows nothing of the tap.
+Used by tests, benchmarks and demos instead of the real API. It knows nothing of the tap: the
+docs samples (``shared/api-docs/``, kept verbatim in ``docs_samples.py``) decide the shapes it
+serves, never a consumer's schema.
 
     from fake_luminous import FakeLuminousAPI, Dataset, Faults, FakeClock
     clock = FakeClock(datetime(2026, 6, 1, tzinfo=timezone.utc))
@@ -12,22 +14,50 @@ Used by tests, benchmarks and demos instead of the real API. It knows nothing of
 
 Endpoints (prefix /external/api/v1): GET /sales-orders/export, GET /products/export (signed
 cursor exports with a fixed cutoff) and GET /purchase-orders (Laravel page-number list).
+
+Shapes (data.py): exactly the docs samples' fields, plus what a real server sends beyond them:
+products' weights after the cut-off sample (``box_weight_oz/_lb``, ``carton_/shipping_/
+pallet_weight`` + ``_oz/_lb``), sales-order ``shipments[]`` shaped like the shipments endpoint
+(some without ``id``), on some purchase orders the full supplier (banking fields) and a
+``credentials`` object. Products' ``status`` is internal (export membership), never served.
+
+Opt-in modes of ``FakeLuminousAPI`` (all off by default):
+
+- ``drift=0.2`` (fraction of rows, 0..1; ``drift_seed`` defaults to ``dataset.seed``): those
+  rows are served with the value drifts of a PHP/Laravel backend (decimals/integers as strings,
+  booleans as 0/1 or strings, MySQL zero dates, timestamps without T/zone or with offsets,
+  ``[]`` for ``{}`` and back, bare-number/list weights, undocumented types), at every nesting
+  level; keys become integer strings at most; see drift.py. The server keeps the true values
+  (membership, order, cursors, ``expected_*``). ``api.drifts(row)`` -> ``[Drift(path, kind,
+  original, served)]``; ``api.to_json_obj(row)`` is the row as served.
+- ``record_bodies=True``: ``api.served_bodies`` -> ``[ServedBody(path, query, body)]`` for every
+  200 body sent in full (bytes as sent; not HEAD, not bodies a fault replaced or cut);
+  ``api.served_rows(path)`` decodes their ``data``.
+- ``docs_samples=True``: the endpoints serve the docs' sample bodies: an export's ``since``
+  request gets its sample (``has_more: true``, the sample cursor), that cursor gets an empty
+  last page with the same cutoff; every PO list request gets the PO sample with ``meta`` for one
+  row on one page, the row only on page 1 and only when "active" is among the requested
+  statuses.
 """
 
 from .clock import FakeClock
 from .cursor import CursorError
-from .data import BIG_MONEY, Dataset, money
+from .data import BIG_MONEY, BIG_UNIT_COST, Dataset, money
+from .drift import Drift
 from .faults import Faults
-from .server import FakeLuminousAPI, RecordedRequest, parse_since
+from .server import FakeLuminousAPI, RecordedRequest, ServedBody, parse_since
 
 __all__ = [
     "BIG_MONEY",
+    "BIG_UNIT_COST",
     "CursorError",
     "Dataset",
+    "Drift",
     "FakeClock",
     "FakeLuminousAPI",
     "Faults",
     "RecordedRequest",
+    "ServedBody",
     "money",
     "parse_since",
 ]

@@ -23,8 +23,11 @@ from .server import FakeLuminousAPI
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m fake_luminous", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m fake_luminous",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 = pick a free port")
     p.add_argument("--token", default="demo-token")
@@ -32,8 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--purchase-orders", type=int, default=500)
     p.add_argument("--products", type=int, default=1000)
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--days", type=float, default=730.0,
-                   help="spread generated updated_at over this many days before now")
+    p.add_argument(
+        "--days",
+        type=float,
+        default=730.0,
+        help="spread generated updated_at over this many days before now",
+    )
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--p-429", type=float, default=0.0)
     p.add_argument("--p-5xx", type=float, default=0.0)
@@ -41,11 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-seed", type=int, default=0)
     p.add_argument("--cursor-ttl", type=float, default=None, help="seconds; default: no expiry")
     p.add_argument("--timestamp-style", choices=TIMESTAMP_STYLES, default="Z")
-    p.add_argument("--max-seconds", type=float, default=3600.0,
-                   help="exit by itself after this many seconds")
-    p.add_argument("--ready-file", default=None,
-                   help="write the JSON ready line to this file once listening")
+    p.add_argument(
+        "--max-seconds", type=float, default=3600.0, help="exit by itself after this many seconds"
+    )
+    p.add_argument(
+        "--ready-file", default=None, help="write the JSON ready line to this file once listening"
+    )
     p.add_argument("--warm", action="store_true", help="pre-serialise all rows before serving")
+    p.add_argument(
+        "--drift",
+        type=float,
+        default=0.0,
+        help="fraction of rows served with PHP/Laravel value drift (0..1)",
+    )
+    p.add_argument(
+        "--docs-samples",
+        action="store_true",
+        help="serve the docs' sample bodies instead of the dataset",
+    )
     return p
 
 
@@ -54,15 +74,33 @@ def main(argv: list[str] | None = None) -> int:
     clock = FakeClock.real()
     end = clock.now().replace(microsecond=0)
     ds = Dataset.generate(
-        sales_orders=args.sales_orders, purchase_orders=args.purchase_orders,
-        products=args.products, seed=args.seed, start=end - timedelta(days=args.days),
-        end=end, timestamp_style=args.timestamp_style,
+        sales_orders=args.sales_orders,
+        purchase_orders=args.purchase_orders,
+        products=args.products,
+        seed=args.seed,
+        start=end - timedelta(days=args.days),
+        end=end,
+        timestamp_style=args.timestamp_style,
     )
-    faults = Faults(seed=args.fault_seed, latency=args.latency_ms / 1000.0, p_429=args.p_429,
-                    p_5xx=args.p_5xx, p_drop=args.p_drop)
-    api = FakeLuminousAPI(dataset=ds, token=args.token, clock=clock, host=args.host,
-                          port=args.port, timestamp_style=args.timestamp_style,
-                          cursor_ttl=args.cursor_ttl, faults=faults)
+    faults = Faults(
+        seed=args.fault_seed,
+        latency=args.latency_ms / 1000.0,
+        p_429=args.p_429,
+        p_5xx=args.p_5xx,
+        p_drop=args.p_drop,
+    )
+    api = FakeLuminousAPI(
+        dataset=ds,
+        token=args.token,
+        clock=clock,
+        host=args.host,
+        port=args.port,
+        timestamp_style=args.timestamp_style,
+        cursor_ttl=args.cursor_ttl,
+        faults=faults,
+        drift=args.drift,
+        docs_samples=args.docs_samples,
+    )
     if args.warm:
         api.warm()
     done = threading.Event()

@@ -72,7 +72,8 @@ class Faults:
         with self._lock:
             r = self._rng.random
             jitter, stall, too_many, s5, code, drop, inv, inv_kind, shape, shape_kind = (
-                r() for _ in range(10))
+                r() for _ in range(10)
+            )
             reset = r() if self.p_reset > 0 else 1.0
         d = Decision()
         d.delay = max(0.0, self.latency + self.latency_jitter * jitter)

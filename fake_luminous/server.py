@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from . import cursor as cursor_mod
+from . import docs_samples
 from .clock import UTC, FakeClock, as_utc
 from .data import Dataset, Row, new_product, new_purchase_order, new_sales_order
+from .drift import Drift, drift_row, row_rng
 from .faults import Decision, Faults
 from .serialize import (
     TIMESTAMP_STYLES,
@@ -64,8 +66,9 @@ def parse_since(text: str) -> datetime | None:
     y, mo, d, hh, mi, ss, frac, off = m.groups()
     try:
         us = int((frac or "0")[:6].ljust(6, "0"))
-        dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0), us,
-                      tzinfo=UTC)
+        dt = datetime(
+            int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0), us, tzinfo=UTC
+        )
         if off and off not in ("Z", "z"):
             sign = -1 if off[0] == "-" else 1
             digits = off[1:].replace(":", "")
@@ -92,6 +95,14 @@ class RecordedRequest:
     at: float = field(default_factory=time.time)
 
 
+class ServedBody(NamedTuple):
+    """One 200 body as sent (``record_bodies=True``): path without the prefix, query, bytes."""
+
+    path: str
+    query: dict[str, str]
+    body: bytes
+
+
 @dataclass
 class _Resp:
     status: int
@@ -102,6 +113,7 @@ class _Resp:
     truncate: int | None = None
     close: bool = False
     reset: bool = False  # send nothing; abort the connection with a TCP RST
+    genuine: bool = False  # the route's own answer, not replaced or cut by a fault
 
 
 def _json(status: int, obj: Any, **headers: str) -> _Resp:
@@ -114,22 +126,43 @@ def _invalid(field_name: str, message: str) -> _Resp:
 
 def _html_error(status: int) -> bytes:
     phrase = f"{status} {HTTPStatus(status).phrase}"
-    return (f"<html>\r\n<head><title>{phrase}</title></head>\r\n<body>\r\n<center><h1>{phrase}"
-            f"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n").encode()
+    return (
+        f"<html>\r\n<head><title>{phrase}</title></head>\r\n<body>\r\n<center><h1>{phrase}"
+        f"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    ).encode()
 
 
 # ---------------------------------------------------------------------------------------------
 # Tables
 # ---------------------------------------------------------------------------------------------
 class _Table:
-    """Rows + per-row JSON cache; export tables also keep a sorted (updated_at_us, id) index."""
+    """Rows + per-row JSON cache; export tables also keep a sorted (updated_at_us, id) index.
 
-    def __init__(self, rows: dict[int, Row], id_field: str,
-                 is_active: Callable[[Row], bool], style: str) -> None:
+    ``hidden`` fields are internal (never served). With ``drift`` > 0 that fraction of rows is
+    served drifted (see drift.py); ``drift_logs[id]`` says how, once the row was encoded.
+    """
+
+    def __init__(
+        self,
+        rows: dict[int, Row],
+        id_field: str,
+        is_active: Callable[[Row], bool],
+        style: str,
+        *,
+        endpoint: str = "",
+        hidden: tuple[str, ...] = (),
+        drift: float = 0.0,
+        drift_seed: int = 0,
+    ) -> None:
         self.rows = rows
         self.id_field = id_field
         self.is_active = is_active
         self.style = style
+        self.endpoint = endpoint
+        self.hidden = hidden
+        self.drift = drift
+        self.drift_seed = drift_seed
+        self.drift_logs: dict[int, list[Drift]] = {}
         self.cache: dict[int, bytes] = {}
         self.keys: list[tuple[int, int]] = []
         self.keymap: dict[int, tuple[int, int]] = {}
@@ -138,15 +171,18 @@ class _Table:
 
     def rebuild(self) -> None:
         self.cache.clear()
+        self.drift_logs.clear()
         self.keymap = {
             rid: (to_us(row["updated_at"]), rid)
-            for rid, row in self.rows.items() if self.is_active(row)
+            for rid, row in self.rows.items()
+            if self.is_active(row)
         }
         self.keys = sorted(self.keymap.values())
         self.sorted_ids = None
 
     def changed(self, rid: int) -> None:
         self.cache.pop(rid, None)
+        self.drift_logs.pop(rid, None)
         old = self.keymap.pop(rid, None)
         if old is not None:
             i = bisect_left(self.keys, old)
@@ -162,19 +198,29 @@ class _Table:
     def row_bytes(self, rid: int) -> bytes:
         b = self.cache.get(rid)
         if b is None:
-            b = encode_row(self.rows[rid], self.style, rid)
+            row = self.rows[rid]
+            if self.hidden:
+                row = {k: v for k, v in row.items() if k not in self.hidden}
+            rng = row_rng(self.drift_seed, self.endpoint, rid) if self.drift > 0 else None
+            if rng is not None and rng.random() < self.drift:
+                obj, log = drift_row(row, row_style(self.style, rid), rng)
+                self.drift_logs[rid] = log
+                b = encode(obj)
+            else:
+                b = encode_row(row, self.style, rid)
             self.cache[rid] = b
         return b
 
-    def export_page(self, since_us: int, cutoff_us: int, after: tuple[int, int] | None,
-                    limit: int) -> list[tuple[int, int]]:
+    def export_page(
+        self, since_us: int, cutoff_us: int, after: tuple[int, int] | None, limit: int
+    ) -> list[tuple[int, int]]:
         keys = self.keys
         i = bisect_left(keys, (since_us,))
         if after is not None:
             i = max(i, bisect_right(keys, after))
-        page = keys[i:i + limit]
+        page = keys[i : i + limit]
         if page and page[-1][0] > cutoff_us:
-            page = page[:bisect_right(page, (cutoff_us, _MAX_ID))]
+            page = page[: bisect_right(page, (cutoff_us, _MAX_ID))]
         return page
 
     def ids_by_id(self) -> list[int]:
@@ -255,8 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Abort the connection with a TCP RST (SO_LINGER 0), sending no response at all."""
         self.close_connection = True
         with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         with contextlib.suppress(OSError):
             self.connection.close()  # the fd really closes when finish() closes rfile/wfile
 
@@ -279,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "HEAD":
             body = b""
         elif resp.truncate is not None:
-            body = body[:resp.truncate]
+            body = body[: resp.truncate]
         self.wfile.write(head + body)
         self.wfile.flush()
 
@@ -288,7 +333,19 @@ class _Handler(BaseHTTPRequestHandler):
 # The API
 # ---------------------------------------------------------------------------------------------
 class FakeLuminousAPI:
-    """A fake of the Luminous external API served on loopback. See the package docstring."""
+    """A fake of the Luminous external API served on loopback. See the package docstring.
+
+    Opt-in modes (all off by default):
+
+    - ``drift=f`` (0..1): serve that fraction of rows drifted the way a PHP/Laravel backend
+      sends values (drift.py); ``drift_seed`` defaults to ``dataset.seed``. ``drifts(row)``
+      lists a row's drifts; ``to_json_obj(row)`` is the row as served (drift included).
+    - ``record_bodies=True``: ``served_bodies`` collects a ``ServedBody(path, query, body)`` for
+      every 200 response body sent in full (not for HEAD, nor bodies a fault replaced or cut);
+      ``served_rows(path)`` decodes their ``data`` rows. ``clear_requests()`` empties it.
+    - ``docs_samples=True``: the three endpoints serve the docs' sample bodies
+      (docs_samples.py) instead of the dataset; see ``_docs_export`` / ``_docs_purchase_orders``.
+    """
 
     def __init__(
         self,
@@ -304,13 +361,22 @@ class FakeLuminousAPI:
         host: str = "127.0.0.1",
         port: int = 0,
         faults: Faults | None = None,
+        drift: float = 0.0,
+        drift_seed: int | None = None,
+        record_bodies: bool = False,
+        docs_samples: bool = False,
     ) -> None:
         if timestamp_style not in TIMESTAMP_STYLES:
             raise ValueError(f"timestamp_style must be one of {TIMESTAMP_STYLES}")
         self.clock = clock if clock is not None else FakeClock.real()
         if dataset is None:
-            dataset = Dataset.generate(sales_orders=100, purchase_orders=30, products=30,
-                                       end=self.clock.now(), timestamp_style=timestamp_style)
+            dataset = Dataset.generate(
+                sales_orders=100,
+                purchase_orders=30,
+                products=30,
+                end=self.clock.now(),
+                timestamp_style=timestamp_style,
+            )
         self.dataset = dataset
         self.token = token
         self.secret = secret
@@ -321,6 +387,13 @@ class FakeLuminousAPI:
         self.host = host
         self.port = port
         self.faults = faults if faults is not None else Faults()
+        if not 0.0 <= drift <= 1.0:
+            raise ValueError("drift must be between 0 and 1")
+        self.drift = drift
+        self.drift_seed = dataset.seed if drift_seed is None else drift_seed
+        self.record_bodies = record_bodies
+        self.served_bodies: list[ServedBody] = []
+        self.docs_samples = docs_samples
         self.requests: list[RecordedRequest] = []
         self.fault_counts: dict[str, int] = {}
         self.on_request: Callable[[RecordedRequest], None] | None = None
@@ -329,11 +402,36 @@ class FakeLuminousAPI:
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._so = _Table(dataset.sales_orders, "order_id",
-                          lambda r: r.get("status") == "Active", timestamp_style)
-        self._products = _Table(dataset.products, "id", lambda r: r.get("status") == 1,
-                                timestamp_style)
-        self._pos = _Table(dataset.purchase_orders, "id", lambda r: False, timestamp_style)
+        seed = self.drift_seed
+        self._so = _Table(
+            dataset.sales_orders,
+            "order_id",
+            lambda r: r.get("status") == "Active",
+            timestamp_style,
+            endpoint="sales-orders",
+            drift=drift,
+            drift_seed=seed,
+        )
+        # products' status (1/0) decides export membership; the docs sample has no status
+        self._products = _Table(
+            dataset.products,
+            "id",
+            lambda r: r.get("status") == 1,
+            timestamp_style,
+            endpoint="products",
+            hidden=("status",),
+            drift=drift,
+            drift_seed=seed,
+        )
+        self._pos = _Table(
+            dataset.purchase_orders,
+            "id",
+            lambda r: False,
+            timestamp_style,
+            endpoint="purchase-orders",
+            drift=drift,
+            drift_seed=seed,
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeLuminousAPI:
@@ -344,8 +442,11 @@ class FakeLuminousAPI:
         self._server = server
         self.port = server.server_address[1]
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"fake-luminous-{self.port}", daemon=True)
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fake-luminous-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -379,6 +480,16 @@ class FakeLuminousAPI:
         with self._rec_lock:
             self.requests.clear()
             self.fault_counts.clear()
+            self.served_bodies.clear()
+
+    def served_rows(self, path: str) -> list[dict[str, Any]]:
+        """The ``data`` rows of every recorded body of ``path`` (decoded, Decimal numbers)."""
+        with self._rec_lock:
+            bodies = [b.body for b in self.served_bodies if b.path == path]
+        rows: list[dict[str, Any]] = []
+        for body in bodies:
+            rows.extend(decode(body)["data"])
+        return rows
 
     # -- data helpers ----------------------------------------------------------------------
     def refresh(self) -> None:
@@ -408,8 +519,12 @@ class FakeLuminousAPI:
             table.changed(rid)
             return row
 
-    def _insert(self, table: _Table, maker: Callable[[Dataset, datetime, dict[str, Any]], Row],
-                fields: dict[str, Any]) -> Row:
+    def _insert(
+        self,
+        table: _Table,
+        maker: Callable[[Dataset, datetime, dict[str, Any]], Row],
+        fields: dict[str, Any],
+    ) -> Row:
         with self._lock:
             row = maker(self.dataset, self.clock.now(), self._norm(fields))
             rid = row[table.id_field]
@@ -462,14 +577,46 @@ class FakeLuminousAPI:
         """Rows the PO list would contain (all pages), sorted by id."""
         statuses = (order_status,) if order_status else self.po_default_statuses
         with self._lock:
-            return [self._pos.rows[i] for i in self._pos.ids_by_id()
-                    if self._pos.rows[i].get("order_status") in statuses]
+            return [
+                self._pos.rows[i]
+                for i in self._pos.ids_by_id()
+                if self._pos.rows[i].get("order_status") in statuses
+            ]
+
+    def _table_of(self, row: Row) -> tuple[_Table, int] | None:
+        for table in (self._so, self._products, self._pos):
+            rid = row.get(table.id_field)
+            if isinstance(rid, int) and table.rows.get(rid) is row:
+                return table, rid
+        return None
 
     def to_json_obj(self, row: Row) -> dict[str, Any]:
-        """The row as the server serialises it, decoded back (numbers with decimals -> Decimal)."""
-        rid = row.get("order_id", row.get("id", 0)) or 0
-        obj: dict[str, Any] = decode(encode_row(row, self.timestamp_style, int(rid)))
+        """The row as the server serves it, decoded back (numbers with decimals -> Decimal).
+
+        For a row of the dataset: exactly the served form (internal fields left out, drift
+        applied). For any other dict: encoded the same way, without drift.
+        """
+        with self._lock:
+            found = self._table_of(row)
+            if found is not None:
+                data = found[0].row_bytes(found[1])
+            else:
+                rid = row.get("order_id", row.get("id", 0)) or 0
+                if "kit_items" in row:  # a product: its status is internal
+                    row = {k: v for k, v in row.items() if k != "status"}
+                data = encode_row(row, self.timestamp_style, int(rid))
+        obj: dict[str, Any] = decode(data)
         return obj
+
+    def drifts(self, row: Row) -> list[Drift]:
+        """How a dataset row is served drifted (``[]`` when it is served as documented)."""
+        with self._lock:
+            found = self._table_of(row)
+            if found is None:
+                return []
+            table, rid = found
+            table.row_bytes(rid)
+            return list(table.drift_logs.get(rid, ()))
 
     def format_timestamp(self, dt: datetime, row_id: int = 0) -> str:
         return format_dt(dt, row_style(self.timestamp_style, row_id))
@@ -496,7 +643,7 @@ class FakeLuminousAPI:
             else:
                 h.send_raw(_json(404, {"message": "Not Found"}), self._http_date())
             return
-        sub = path[len(PREFIX):]
+        sub = path[len(PREFIX) :]
         params = dict(parse_qsl(split.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in h.headers.items()}
         rec = RecordedRequest(h.command, sub, params, headers)
@@ -516,10 +663,19 @@ class FakeLuminousAPI:
         if resp.reset:
             h.reset_connection()
             return
+        if self.record_bodies and resp.status == 200 and resp.genuine and h.command != "HEAD":
+            with self._rec_lock:
+                self.served_bodies.append(ServedBody(sub, params, resp.body))
         h.send_raw(resp, self._http_date())
 
-    def _with_faults(self, h: _Handler, rec: RecordedRequest, sub: str,
-                     params: dict[str, str], headers: dict[str, str]) -> _Resp:
+    def _with_faults(
+        self,
+        h: _Handler,
+        rec: RecordedRequest,
+        sub: str,
+        params: dict[str, str],
+        headers: dict[str, str],
+    ) -> _Resp:
         faults = self.faults
         if faults.redirect_to:
             self._count_fault(rec, "redirect")
@@ -533,8 +689,12 @@ class FakeLuminousAPI:
             allowed, rl_headers, wait = faults.rate_check()
             if not allowed:
                 self._count_fault(rec, "rate_limit")
-                return _json(429, {"message": "Too Many Attempts."}, **rl_headers,
-                             **{"Retry-After": str(wait)})
+                return _json(
+                    429,
+                    {"message": "Too Many Attempts."},
+                    **rl_headers,
+                    **{"Retry-After": str(wait)},
+                )
         d: Decision = faults.decide()
         if d.delay > 0:
             with self._rec_lock:
@@ -564,12 +724,13 @@ class FakeLuminousAPI:
                     resp = _Resp(200, b"<html>maintenance</html>", ctype=HTML_CT)
                 else:
                     body = resp.body if len(resp.body) > 2 else b'{"data":[{"order_id":1'
-                    resp = _Resp(200, body[:max(1, len(body) // 2)])
+                    resp = _Resp(200, body[: max(1, len(body) // 2)])
             elif d.wrong_shape is not None:
                 self._count_fault(rec, "wrong_shape")
                 resp = _Resp(200, d.wrong_shape)
             else:
                 rec.rows = resp.rows
+                resp.genuine = True
         resp.headers.update(rl_headers)
         return resp
 
@@ -578,7 +739,8 @@ class FakeLuminousAPI:
             hdrs: dict[str, str] = {}
             if faults.retry_after == "http-date":
                 hdrs["Retry-After"] = email.utils.formatdate(
-                    time.time() + faults.retry_after_seconds, usegmt=True)
+                    time.time() + faults.retry_after_seconds, usegmt=True
+                )
             elif faults.retry_after is not None:
                 hdrs["Retry-After"] = faults.retry_after
             return _json(429, {"message": "Too Many Attempts."}, **hdrs)
@@ -597,13 +759,19 @@ class FakeLuminousAPI:
             return _json(status, {"message": msg, "errors": {"request": [msg]}})
         return _json(status, {"message": HTTPStatus(status).phrase})
 
-    def _route(self, method: str, sub: str, params: dict[str, str],
-               headers: dict[str, str]) -> _Resp:
+    def _route(
+        self, method: str, sub: str, params: dict[str, str], headers: dict[str, str]
+    ) -> _Resp:
         if sub not in KNOWN_PATHS:
             return _json(404, {"message": "Not Found"})
         if method not in ("GET", "HEAD"):
-            return _json(405, {"message": f"The {method} method is not supported for route "
-                                          f"external/api/v1{sub}. Supported methods: GET, HEAD."})
+            return _json(
+                405,
+                {
+                    "message": f"The {method} method is not supported for route "
+                    f"external/api/v1{sub}. Supported methods: GET, HEAD."
+                },
+            )
         auth = headers.get("authorization", "")
         scheme, _, tok = auth.partition(" ")
         tok = tok.strip()
@@ -613,6 +781,10 @@ class FakeLuminousAPI:
             return _json(403, {"message": "This action is unauthorized."})
         if tok != self.token:
             return _json(401, {"message": "Unauthenticated."})
+        if self.docs_samples:
+            if sub == PURCHASE_ORDERS:
+                return self._docs_purchase_orders(params)
+            return self._docs_export(sub, params)
         if sub == SALES_EXPORT:
             return self._export(self._so, "sales-orders", params, 1000)
         if sub == PRODUCTS_EXPORT:
@@ -620,8 +792,9 @@ class FakeLuminousAPI:
         return self._purchase_orders(params)
 
     # -- exports ---------------------------------------------------------------------------
-    def _export(self, table: _Table, endpoint: str, params: dict[str, str],
-                default_limit: int) -> _Resp:
+    @staticmethod
+    def _export_params(params: dict[str, str]) -> _Resp | tuple[int | None, str | None, int | None]:
+        """Validate an export query: an error response, or (since_us, cursor, limit)."""
         for name in params:
             if name not in ("since", "cursor", "limit"):
                 return _invalid(name, f"The {name} field is prohibited.")
@@ -639,8 +812,7 @@ class FakeLuminousAPI:
             limit = int(raw)
             if not 1 <= limit <= 1000:
                 return _invalid("limit", "The limit field must be between 1 and 1000.")
-        now = self.clock.now()
-        after: tuple[int, int] | None = None
+        since_us: int | None = None
         if since_s:
             since_dt = parse_since(since_s)
             if since_dt is None:
@@ -649,6 +821,19 @@ class FakeLuminousAPI:
                 since_us = to_us(since_dt)
             except OverflowError:
                 return _invalid("since", "The since field must be a valid date.")
+        return since_us, cursor_s, limit
+
+    def _export(
+        self, table: _Table, endpoint: str, params: dict[str, str], default_limit: int
+    ) -> _Resp:
+        checked = self._export_params(params)
+        if isinstance(checked, _Resp):
+            return checked
+        since_opt, cursor_s, limit = checked
+        now = self.clock.now()
+        after: tuple[int, int] | None = None
+        if since_opt is not None:
+            since_us = since_opt
             cutoff_us = to_us(now)
             if limit is None:
                 limit = default_limit
@@ -668,7 +853,8 @@ class FakeLuminousAPI:
             except (cursor_mod.CursorError, KeyError, TypeError, ValueError, IndexError):
                 return _invalid("cursor", "The cursor is invalid.")
             if self.cursor_ttl is not None and to_us(now) > issued_us + int(
-                    self.cursor_ttl * 1_000_000):
+                self.cursor_ttl * 1_000_000
+            ):
                 return _invalid("cursor", "The cursor has expired.")
         with self._lock:
             keys = table.export_page(since_us, cutoff_us, after, limit)
@@ -676,21 +862,40 @@ class FakeLuminousAPI:
         has_more = len(keys) == limit
         next_cursor = None
         if has_more:
-            next_cursor = cursor_mod.sign({
-                "v": 1, "mode": "export", "endpoint": endpoint, "cutoff_us": cutoff_us,
-                "since_us": since_us, "last": [keys[-1][0], keys[-1][1]], "limit": limit,
-                "issued_us": to_us(now),
-            }, self.secret)
+            next_cursor = cursor_mod.sign(
+                {
+                    "v": 1,
+                    "mode": "export",
+                    "endpoint": endpoint,
+                    "cutoff_us": cutoff_us,
+                    "since_us": since_us,
+                    "last": [keys[-1][0], keys[-1][1]],
+                    "limit": limit,
+                    "issued_us": to_us(now),
+                },
+                self.secret,
+            )
         cutoff_text = format_dt(from_us(cutoff_us), row_style(self.timestamp_style, 0))
-        body = b"".join((
-            b'{"data":[', b",".join(chunks), b'],"next_cursor":', encode(next_cursor),
-            b',"has_more":', b"true" if has_more else b"false",
-            b',"meta":', encode({"rows": len(keys), "cutoff": cutoff_text}), b"}",
-        ))
+        body = b"".join(
+            (
+                b'{"data":[',
+                b",".join(chunks),
+                b'],"next_cursor":',
+                encode(next_cursor),
+                b',"has_more":',
+                b"true" if has_more else b"false",
+                b',"meta":',
+                encode({"rows": len(keys), "cutoff": cutoff_text}),
+                b"}",
+            )
+        )
         return _Resp(200, body, rows=len(keys))
 
     # -- purchase orders -------------------------------------------------------------------
-    def _purchase_orders(self, params: dict[str, str]) -> _Resp:
+    def _po_params(
+        self, params: dict[str, str]
+    ) -> _Resp | tuple[int, int, tuple[str, ...], list[Callable[[Row], bool]]]:
+        """Validate a PO list query: an error response, or (page, per_page, statuses, filters)."""
         page, per_page = 1, 10
         for name, default, lo, hi in (("page", 1, 1, None), ("per_page", 10, 1, 100)):
             raw = params.get(name, "")
@@ -727,16 +932,29 @@ class FakeLuminousAPI:
                     label = base.replace("_", " ")
                     return _invalid(key, f"The {label} field must match the format Y-m-d H:i:s.")
                 filters.append(f)
-            elif (base in ("supplier_id", "warehouse_id", "location_id") and op == "eq"
-                  and _INT_RE.fullmatch(raw)):
+            elif (
+                base in ("supplier_id", "warehouse_id", "location_id")
+                and op == "eq"
+                and _INT_RE.fullmatch(raw)
+            ):
                 filters.append(_id_filter(base, int(raw)))
+        return page, per_page, statuses, filters
+
+    def _purchase_orders(self, params: dict[str, str]) -> _Resp:
+        checked = self._po_params(params)
+        if isinstance(checked, _Resp):
+            return checked
+        page, per_page, statuses, filters = checked
         with self._lock:
             rows = self._pos.rows
-            ids = [i for i in self._pos.ids_by_id()
-                   if rows[i].get("order_status") in statuses and all(f(rows[i]) for f in filters)]
+            ids = [
+                i
+                for i in self._pos.ids_by_id()
+                if rows[i].get("order_status") in statuses and all(f(rows[i]) for f in filters)
+            ]
             total = len(ids)
             start = (page - 1) * per_page
-            page_ids = ids[start:start + per_page]
+            page_ids = ids[start : start + per_page]
             chunks = [self._pos.row_bytes(i) for i in page_ids]
         last_page = max(1, math.ceil(total / per_page))
         meta = {
@@ -749,6 +967,54 @@ class FakeLuminousAPI:
         }
         body = b"".join((b'{"data":[', b",".join(chunks), b'],"meta":', encode(meta), b"}"))
         return _Resp(200, body, rows=len(page_ids))
+
+    # -- docs_samples mode -----------------------------------------------------------------
+    def _docs_export(self, sub: str, params: dict[str, str]) -> _Resp:
+        """The docs sample of an export, then its end.
+
+        The query is validated as usual. A request with ``since`` (any valid value, any
+        ``limit``) gets the sample body as it is (``has_more: true``, the sample's
+        ``next_cursor``); a request with that cursor gets an empty last page with the same
+        cutoff; any other cursor is invalid (422).
+        """
+        checked = self._export_params(params)
+        if isinstance(checked, _Resp):
+            return checked
+        _since, cursor_s, _limit = checked
+        if sub == SALES_EXPORT:
+            first = docs_samples.sales_orders_export_body()
+        else:
+            first = docs_samples.products_export_body()
+        if cursor_s is None:
+            return _Resp(200, encode(first), rows=len(first["data"]))
+        if cursor_s != first["next_cursor"]:
+            return _invalid("cursor", "The cursor is invalid.")
+        return _Resp(200, encode(docs_samples.export_end_body(first["meta"]["cutoff"])))
+
+    def _docs_purchase_orders(self, params: dict[str, str]) -> _Resp:
+        """The docs sample of the PO list, ``meta`` made consistent with one row on one page.
+
+        The query is validated as usual (filters other than ``order_status`` are ignored). The
+        sample row (``order_status`` "active") is on page 1 when its status is requested (or a
+        default status); otherwise ``data`` is empty. ``per_page`` is echoed as requested.
+        """
+        checked = self._po_params(params)
+        if isinstance(checked, _Resp):
+            return checked
+        page, per_page, statuses, _filters = checked
+        body = docs_samples.purchase_orders_body()
+        matching = [r for r in body["data"] if r.get("order_status") in statuses]
+        data = matching if page == 1 else []
+        body["data"] = data
+        body["meta"] = {
+            "current_page": page,
+            "from": 1 if data else None,
+            "last_page": 1,
+            "per_page": per_page,
+            "to": len(data) if data else None,
+            "total": len(matching),
+        }
+        return _Resp(200, encode(body), rows=len(data))
 
 
 def _id_filter(name: str, value: int) -> Callable[[Row], bool]:
@@ -781,9 +1047,12 @@ def _date_filter(field_name: str, op: str, raw: str) -> Callable[[Row], bool] | 
     except ValueError:
         return None
     ops: dict[str, Callable[[Any, Any], bool]] = {
-        "eq": lambda a, b: a == b, "neq": lambda a, b: a != b,
-        "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
-        "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
+        "eq": lambda a, b: a == b,
+        "neq": lambda a, b: a != b,
+        "gt": lambda a, b: a > b,
+        "gte": lambda a, b: a >= b,
+        "lt": lambda a, b: a < b,
+        "lte": lambda a, b: a <= b,
     }
     fn = ops[op]
 

@@ -18,6 +18,13 @@ REPO = Path(__file__).resolve().parent.parent
 VENV = REPO / ".venv"
 MELTANO_VENV = REPO / ".venv-meltano"
 MELTANO_SPEC = "meltano~=4.4"
+#: Validating Singer consumers nobody in this project wrote (tests/test_foreign_consumers.py):
+#: executable -> requirement, each in its own venv under .venv/consumers/.
+CONSUMERS = {
+    "target-postgres": "pipelinewise-target-postgres==2.1.2",
+    "target-jsonl": "target-jsonl==0.1.4",
+    "singer-check-tap": "singer-tools==0.4.1",
+}
 
 
 def _bin(env: Path, name: str) -> Path:
@@ -100,6 +107,17 @@ def ensure_meltano() -> Path:
     return _bin(MELTANO_VENV, "meltano")
 
 
+def ensure_consumers() -> dict[str, Path]:
+    """Each of CONSUMERS in its own venv under .venv/consumers/; returns name -> executable."""
+    exes = {}
+    for name, spec in CONSUMERS.items():
+        env = VENV / "consumers" / name
+        _install(env, spec, _fingerprint(spec), spec)
+        exes[name] = _bin(env, name)
+    return exes
+
+
 if __name__ == "__main__":
     ensure_dev_env()
     ensure_meltano()
+    ensure_consumers()

@@ -13,12 +13,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bootstrap import REPO, ensure_dev_env, ensure_meltano
+from bootstrap import REPO, ensure_consumers, ensure_dev_env, ensure_meltano
 
 
 def main() -> int:
     python = ensure_dev_env()
     meltano = ensure_meltano()
+    ensure_consumers()  # tests/test_foreign_consumers.py
     bin_dir = python.parent
     env = {
         **os.environ,

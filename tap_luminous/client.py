@@ -264,7 +264,7 @@ class RequestPacer:
             self._next_slot = start + self._interval
             self._in_flight += 1
         if start > now:
-            if start - now >= 1.0 and self._logger is not None:
+            if start - now >= 0.5 and self._logger is not None:
                 self._logger.info("Waiting %.1fs before the next request (rate limit)", start - now)
             self._sleep(start - now)
         return max(0.0, start - now)

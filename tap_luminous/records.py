@@ -58,7 +58,9 @@ _DECIMAL_TEXT = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER_TEXT = re.compile(r"-?\d+")
 _ZERO_DATE = re.compile(r"0000-00-00(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Text a target cannot store: lone surrogates (bytes that were not UTF-8, or `\\ud800`
+#: escapes) and NUL, which PostgreSQL rejects in text and jsonb.
+_UNSTORABLE_TEXT = re.compile("[\ud800-\udfff\x00]")
 #: An escaped ASCII letter/digit (no sane encoder writes one; it could spell a sensitive key),
 #: a surrogate escape, or an escaped NUL: such a page takes the slow path.
 _SUSPICIOUS_ESCAPE = re.compile(rb"\\u(?:00[2-7]|[dD][89a-fA-F]|0000)")
@@ -110,8 +112,8 @@ def _path(prefix: Path, name: str) -> Path:
 
 
 def _original(value: t.Any) -> t.Any:
-    """A value as the side column keeps it: itself, or its bytes when it is not valid UTF-8."""
-    if isinstance(value, str) and _SURROGATE.search(value):
+    """A value as the side column keeps it: itself, or its bytes when a target cannot store it."""
+    if isinstance(value, str) and _UNSTORABLE_TEXT.search(value):
         try:
             raw = value.encode("utf-8", "surrogateescape")
         except UnicodeEncodeError:
@@ -125,13 +127,13 @@ def _original(value: t.Any) -> t.Any:
 
 
 def _clean_text(value: str) -> str:
-    return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    return _UNSTORABLE_TEXT.sub("\ufffd", value) if _UNSTORABLE_TEXT.search(value) else value
 
 
 def _clean_any(value: t.Any, path: Path, found: _Findings) -> t.Any:
     """Free-form content, kept as it came but as valid UTF-8 (bad text goes to the side column)."""
     if isinstance(value, str):
-        if _SURROGATE.search(value):
+        if _UNSTORABLE_TEXT.search(value):
             found.invalid[path] = _original(value)
             return _clean_text(value)
         return value
@@ -282,7 +284,7 @@ def compile_normaliser(schema: dict[str, t.Any]) -> Normaliser:
     def scalar(value: t.Any, path: Path, found: _Findings) -> t.Any:
         if value is None:
             return None
-        if isinstance(value, str) and _SURROGATE.search(value):
+        if isinstance(value, str) and _UNSTORABLE_TEXT.search(value):
             # Not valid UTF-8: U+FFFD in the record, the bytes in the side column.
             found.invalid[path] = _original(value)
             value = _clean_text(value)

@@ -31,9 +31,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_api(n: int = 2500, **kwargs: Any) -> FakeLuminousAPI:
     clock = kwargs.pop("clock", None) or FakeClock(NOW)
-    ds = Dataset.generate(sales_orders=n, purchase_orders=kwargs.pop("purchase_orders", 250),
-                          products=kwargs.pop("products", 300), seed=7, start=START,
-                          end=clock.now(), timestamp_style=kwargs.get("timestamp_style", "Z"))
+    ds = Dataset.generate(
+        sales_orders=n,
+        purchase_orders=kwargs.pop("purchase_orders", 250),
+        products=kwargs.pop("products", 300),
+        seed=7,
+        start=START,
+        end=clock.now(),
+        timestamp_style=kwargs.get("timestamp_style", "Z"),
+    )
     return FakeLuminousAPI(dataset=ds, token=TOKEN, clock=clock, **kwargs)
 
 
@@ -59,9 +65,15 @@ def get(s: requests.Session, api: FakeLuminousAPI, path: str, **params: Any) -> 
     return s.get(api.base_url + path, params=params, timeout=TIMEOUT, allow_redirects=False)
 
 
-def walk(s: requests.Session, api: FakeLuminousAPI, *, path: str = "/sales-orders/export",
-         since: str = "2024-01-01T00:00:00Z", limit: int | None = 100,
-         after_page: Any = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def walk(
+    s: requests.Session,
+    api: FakeLuminousAPI,
+    *,
+    path: str = "/sales-orders/export",
+    since: str = "2024-01-01T00:00:00Z",
+    limit: int | None = 100,
+    after_page: Any = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Walk an export; returns (rows, pages). ``after_page(i)`` runs after page i arrives."""
     params: dict[str, Any] = {"since": since}
     if limit is not None:
@@ -95,17 +107,26 @@ def test_auth_401_403_and_404(api: FakeLuminousAPI) -> None:
     r = requests.get(url, params={"since": "2024-01-01"}, timeout=TIMEOUT)
     assert r.status_code == 401
     assert r.json() == {"message": "Unauthenticated."}
-    r = requests.get(url, params={"since": "2024-01-01"}, timeout=TIMEOUT,
-                     headers={"Authorization": "Bearer nope"})
+    r = requests.get(
+        url,
+        params={"since": "2024-01-01"},
+        timeout=TIMEOUT,
+        headers={"Authorization": "Bearer nope"},
+    )
     assert r.status_code == 401
-    r = requests.get(url, params={"since": "2024-01-01"}, timeout=TIMEOUT,
-                     headers={"Authorization": "Bearer readonly-token"})
+    r = requests.get(
+        url,
+        params={"since": "2024-01-01"},
+        timeout=TIMEOUT,
+        headers={"Authorization": "Bearer readonly-token"},
+    )
     assert r.status_code == 403
     assert r.json() == {"message": "This action is unauthorized."}
     for path in ("/purchase-orders", "/products/export"):
         assert requests.get(api.base_url + path, timeout=TIMEOUT).status_code == 401
-    r = requests.get(api.base_url + "/nope", timeout=TIMEOUT,
-                     headers={"Authorization": f"Bearer {TOKEN}"})
+    r = requests.get(
+        api.base_url + "/nope", timeout=TIMEOUT, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     assert r.status_code == 404
     assert r.json() == {"message": "Not Found"}
     rec = api.requests[1]
@@ -115,8 +136,9 @@ def test_auth_401_403_and_404(api: FakeLuminousAPI) -> None:
     assert rec.params == {"since": "2024-01-01"}
 
 
-def test_headers_date_from_clock_and_keepalive(api: FakeLuminousAPI,
-                                               http: requests.Session) -> None:
+def test_headers_date_from_clock_and_keepalive(
+    api: FakeLuminousAPI, http: requests.Session
+) -> None:
     r = get(http, api, "/purchase-orders")
     assert r.headers["Content-Type"] == "application/json"
     assert r.headers["Date"] == "Mon, 01 Jun 2026 00:00:00 GMT"
@@ -130,8 +152,9 @@ def test_headers_date_from_clock_and_keepalive(api: FakeLuminousAPI,
 # ---------------------------------------------------------------------------------------------
 # export
 # ---------------------------------------------------------------------------------------------
-def test_export_walk_returns_expected_rows_in_order(api: FakeLuminousAPI,
-                                                     http: requests.Session) -> None:
+def test_export_walk_returns_expected_rows_in_order(
+    api: FakeLuminousAPI, http: requests.Session
+) -> None:
     rows, pages = walk(http, api, limit=100)
     expected = api.expected_sales_orders(START, NOW)
     assert [r["order_id"] for r in rows] == [e["order_id"] for e in expected]
@@ -153,8 +176,9 @@ def test_export_walk_returns_expected_rows_in_order(api: FakeLuminousAPI,
     assert not {o["order_id"] for o in inactive} & {r["order_id"] for r in rows}
 
 
-def test_export_default_limit_and_window_bounds(api: FakeLuminousAPI,
-                                                http: requests.Session) -> None:
+def test_export_default_limit_and_window_bounds(
+    api: FakeLuminousAPI, http: requests.Session
+) -> None:
     r = get(http, api, "/sales-orders/export", since="2024-01-01")
     assert len(r.json()["data"]) == 1000
     assert r.json()["has_more"] is True
@@ -170,32 +194,43 @@ def test_export_default_limit_and_window_bounds(api: FakeLuminousAPI,
     assert target["order_id"] in [x["order_id"] for x in rows]
 
 
-@pytest.mark.parametrize("since", [
-    "2024-01-01", "2024-01-01T00:00:00Z", "2024-01-01 00:00:00", "2024-01-01T00:00:00+00:00",
-    "2024-01-01T00:00:00.000000Z", "2024-01-01T02:00:00+02:00", "2024-01-01T00:00:00.5Z",
-])
-def test_since_formats_accepted(api: FakeLuminousAPI, http: requests.Session,
-                                since: str) -> None:
+@pytest.mark.parametrize(
+    "since",
+    [
+        "2024-01-01",
+        "2024-01-01T00:00:00Z",
+        "2024-01-01 00:00:00",
+        "2024-01-01T00:00:00+00:00",
+        "2024-01-01T00:00:00.000000Z",
+        "2024-01-01T02:00:00+02:00",
+        "2024-01-01T00:00:00.5Z",
+    ],
+)
+def test_since_formats_accepted(api: FakeLuminousAPI, http: requests.Session, since: str) -> None:
     r = get(http, api, "/sales-orders/export", since=since, limit=5)
     assert r.status_code == 200, r.text
     assert len(r.json()["data"]) == 5
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"since": "2024-01-01", "cursor": "abc.def"}, "since"),
-    ({}, "since"),
-    ({"limit": "10"}, "since"),
-    ({"since": "2024-01-01", "limit": "0"}, "limit"),
-    ({"since": "2024-01-01", "limit": "1001"}, "limit"),
-    ({"since": "2024-01-01", "limit": "ten"}, "limit"),
-    ({"since": "2024-01-01", "limit": "1.5"}, "limit"),
-    ({"since": "2024-01-01", "page": "2"}, "page"),
-    ({"since": "2024-01-01", "q": "x"}, "q"),
-    ({"since": "yesterday"}, "since"),
-    ({"since": "2024-13-01"}, "since"),
-])
-def test_export_validation_422(api: FakeLuminousAPI, http: requests.Session,
-                               params: dict[str, str], field: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"since": "2024-01-01", "cursor": "abc.def"}, "since"),
+        ({}, "since"),
+        ({"limit": "10"}, "since"),
+        ({"since": "2024-01-01", "limit": "0"}, "limit"),
+        ({"since": "2024-01-01", "limit": "1001"}, "limit"),
+        ({"since": "2024-01-01", "limit": "ten"}, "limit"),
+        ({"since": "2024-01-01", "limit": "1.5"}, "limit"),
+        ({"since": "2024-01-01", "page": "2"}, "page"),
+        ({"since": "2024-01-01", "q": "x"}, "q"),
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2024-13-01"}, "since"),
+    ],
+)
+def test_export_validation_422(
+    api: FakeLuminousAPI, http: requests.Session, params: dict[str, str], field: str
+) -> None:
     r = get(http, api, "/sales-orders/export", **params)
     assert r.status_code == 422, r.text
     body = r.json()
@@ -204,14 +239,16 @@ def test_export_validation_422(api: FakeLuminousAPI, http: requests.Session,
 
 
 def test_export_limit_bounds_ok(api: FakeLuminousAPI, http: requests.Session) -> None:
-    assert len(get(http, api, "/sales-orders/export", since="2024-01-01",
-                   limit=1).json()["data"]) == 1
+    assert (
+        len(get(http, api, "/sales-orders/export", since="2024-01-01", limit=1).json()["data"]) == 1
+    )
     r = get(http, api, "/sales-orders/export", since="2024-01-01", limit=1000)
     assert r.status_code == 200
 
 
-def _first_cursor(http: requests.Session, api: FakeLuminousAPI,
-                  path: str = "/sales-orders/export") -> str:
+def _first_cursor(
+    http: requests.Session, api: FakeLuminousAPI, path: str = "/sales-orders/export"
+) -> str:
     r = get(http, api, path, since="2024-01-01", limit=10)
     cur = r.json()["next_cursor"]
     assert isinstance(cur, str)
@@ -219,8 +256,9 @@ def _first_cursor(http: requests.Session, api: FakeLuminousAPI,
     return cur
 
 
-def test_cursor_tampered_foreign_and_malformed(api: FakeLuminousAPI,
-                                               http: requests.Session) -> None:
+def test_cursor_tampered_foreign_and_malformed(
+    api: FakeLuminousAPI, http: requests.Session
+) -> None:
     cur = _first_cursor(http, api)
     payload, sig = cur.split(".")
     flipped = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
@@ -235,8 +273,10 @@ def test_cursor_tampered_foreign_and_malformed(api: FakeLuminousAPI,
     for token in bad:
         r = get(http, api, "/sales-orders/export", cursor=token)
         assert r.status_code == 422, token
-        assert r.json() == {"message": "The cursor is invalid.",
-                            "errors": {"cursor": ["The cursor is invalid."]}}
+        assert r.json() == {
+            "message": "The cursor is invalid.",
+            "errors": {"cursor": ["The cursor is invalid."]},
+        }
     assert get(http, api, "/sales-orders/export", cursor=cur).status_code == 200
 
 
@@ -253,8 +293,7 @@ def test_cursor_expiry() -> None:
         assert r.json()["errors"] == {"cursor": ["The cursor has expired."]}
 
 
-def test_empty_last_page_when_exact_multiple(api: FakeLuminousAPI,
-                                             http: requests.Session) -> None:
+def test_empty_last_page_when_exact_multiple(api: FakeLuminousAPI, http: requests.Session) -> None:
     exp = api.expected_sales_orders(START, NOW)
     limit = 50
     for k in range(200, 400):
@@ -267,13 +306,16 @@ def test_empty_last_page_when_exact_multiple(api: FakeLuminousAPI,
     rows, pages = walk(http, api, since=since.isoformat(), limit=limit)
     assert len(rows) == n
     assert len(pages) == n // limit + 1
-    assert pages[-1] == {"data": [], "next_cursor": None, "has_more": False,
-                         "meta": {"rows": 0, "cutoff": "2026-06-01T00:00:00Z"}}
+    assert pages[-1] == {
+        "data": [],
+        "next_cursor": None,
+        "has_more": False,
+        "meta": {"rows": 0, "cutoff": "2026-06-01T00:00:00Z"},
+    }
     assert pages[-2]["has_more"] is True
 
 
-def test_cutoff_anchoring_mid_walk_update(api: FakeLuminousAPI,
-                                          http: requests.Session) -> None:
+def test_cutoff_anchoring_mid_walk_update(api: FakeLuminousAPI, http: requests.Session) -> None:
     exp = api.expected_sales_orders(START, NOW)
     moved = exp[700]["order_id"]
     api.clock.advance(seconds=3600)
@@ -329,14 +371,17 @@ def test_money_digits_exact_in_raw_body(api: FakeLuminousAPI, http: requests.Ses
     row = api.dataset.sales_orders[special["big_money"]]
     assert api.to_json_obj(row)["total_paid"] == BIG_MONEY
     assert api.to_json_obj(api.dataset.sales_orders[special["total_amount_12_30"]])[
-        "total_amount"] == Decimal("12.30")
+        "total_amount"
+    ] == Decimal("12.30")
 
 
 def test_generated_data_is_consistent_and_deterministic() -> None:
-    a = Dataset.generate(sales_orders=400, purchase_orders=60, products=50, seed=3, start=START,
-                         end=NOW)
-    b = Dataset.generate(sales_orders=400, purchase_orders=60, products=50, seed=3, start=START,
-                         end=NOW)
+    a = Dataset.generate(
+        sales_orders=400, purchase_orders=60, products=50, seed=3, start=START, end=NOW
+    )
+    b = Dataset.generate(
+        sales_orders=400, purchase_orders=60, products=50, seed=3, start=START, end=NOW
+    )
     assert a.sales_orders == b.sales_orders
     assert a.purchase_orders == b.purchase_orders
     assert a.products == b.products
@@ -359,13 +404,22 @@ def test_generated_data_is_consistent_and_deterministic() -> None:
     po_item_ids = [i["id"] for p in a.purchase_orders.values() for i in p["items"]]
     assert len(po_item_ids) == len(set(po_item_ids))
     assert {p["type"] for p in a.products.values()} <= {"PRODUCT", "KIT"}
+    for p in a.products.values():
+        assert (p["type"] == "KIT") == bool(p["kit_items"])
+        assert all(k["total"] == k["price"] * k["quantity"] for k in p["kit_items"])
+        assert p["product_weight_lb"] <= p["box_weight_lb"] <= p["carton_weight_lb"]
+        assert p["product_length"] <= p["box_length"] <= p["carton_length"]
+    assert a.special["product_retail_12_30"] == 1
 
 
-@pytest.mark.parametrize(("style", "pattern"), [
-    ("Z", r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"),
-    ("offset", r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$"),
-    ("fractional", r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"),
-])
+@pytest.mark.parametrize(
+    ("style", "pattern"),
+    [
+        ("Z", r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"),
+        ("offset", r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$"),
+        ("fractional", r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"),
+    ],
+)
 def test_timestamp_styles(style: str, pattern: str) -> None:
     with make_api(300, timestamp_style=style) as api, requests.Session() as http:
         http.headers["Authorization"] = f"Bearer {TOKEN}"
@@ -374,7 +428,8 @@ def test_timestamp_styles(style: str, pattern: str) -> None:
         assert all(re.match(pattern, i["created_at"]) for r in rows for i in r["items"])
         assert re.match(pattern, pages[0]["meta"]["cutoff"])
         assert [r["order_id"] for r in rows] == [
-            e["order_id"] for e in api.expected_sales_orders(START, NOW)]
+            e["order_id"] for e in api.expected_sales_orders(START, NOW)
+        ]
 
 
 def test_mixed_timestamps_ordered_by_real_value() -> None:
@@ -385,8 +440,7 @@ def test_mixed_timestamps_ordered_by_real_value() -> None:
         assert len(kinds) >= 2
         parsed = [(datetime.fromisoformat(r["updated_at"]), r["order_id"]) for r in rows]
         assert parsed == sorted(parsed)
-        assert any(api.dataset.sales_orders[r["order_id"]]["updated_at"].microsecond
-                   for r in rows)
+        assert any(api.dataset.sales_orders[r["order_id"]]["updated_at"].microsecond for r in rows)
 
 
 def test_products_export(api: FakeLuminousAPI, http: requests.Session) -> None:
@@ -395,9 +449,15 @@ def test_products_export(api: FakeLuminousAPI, http: requests.Session) -> None:
     rows, _ = walk(http, api, path="/products/export", since="1970-01-01T00:00:00Z", limit=None)
     exp = api.expected_products(START, NOW)
     assert [r["id"] for r in rows] == [p["id"] for p in exp]
-    assert all(p["status"] == 1 for p in exp)
+    assert all(p["status"] == 1 for p in exp)  # the internal status decides membership...
     assert len(exp) < 300
+    assert all("status" not in r for r in rows)  # ...and is not served (the docs show none)
     assert {"retail_price", "kit_items", "boms", "custom_fields", "landed_cost"} <= set(rows[0])
+    assert {"product_length", "pallet_height", "product_weight", "box_weight_lb"} <= set(rows[0])
+    assert not {"length", "width", "height", "dimension_unit", "weight", "weight_unit"} & set(
+        rows[0]
+    )
+    assert rows[0] == api.to_json_obj(exp[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -408,8 +468,14 @@ def test_purchase_orders_pagination_meta(api: FakeLuminousAPI, http: requests.Se
     total = len(visible)
     r = get(http, api, "/purchase-orders")
     body = r.json()
-    assert body["meta"] == {"current_page": 1, "from": 1, "last_page": -(-total // 10),
-                            "per_page": 10, "to": 10, "total": total}
+    assert body["meta"] == {
+        "current_page": 1,
+        "from": 1,
+        "last_page": -(-total // 10),
+        "per_page": 10,
+        "to": 10,
+        "total": total,
+    }
     assert [p["id"] for p in body["data"]] == [p["id"] for p in visible[:10]]
     last = -(-total // 100)
     r = get(http, api, "/purchase-orders", per_page=100, page=last)
@@ -417,23 +483,41 @@ def test_purchase_orders_pagination_meta(api: FakeLuminousAPI, http: requests.Se
     assert meta["to"] == total
     assert meta["from"] == (last - 1) * 100 + 1
     r = get(http, api, "/purchase-orders", per_page=100, page=last + 1)
-    assert r.json() == {"data": [], "meta": {"current_page": last + 1, "from": None,
-                                             "last_page": last, "per_page": 100, "to": None,
-                                             "total": total}}
+    assert r.json() == {
+        "data": [],
+        "meta": {
+            "current_page": last + 1,
+            "from": None,
+            "last_page": last,
+            "per_page": 100,
+            "to": None,
+            "total": total,
+        },
+    }
     ids: list[int] = []
     for page in range(1, last + 1):
-        ids += [p["id"] for p in get(http, api, "/purchase-orders", per_page=100,
-                                     page=page).json()["data"]]
+        ids += [
+            p["id"]
+            for p in get(http, api, "/purchase-orders", per_page=100, page=page).json()["data"]
+        ]
     assert ids == [p["id"] for p in visible]
     assert get(http, api, "/purchase-orders", foo="bar").status_code == 200  # lenient
 
 
-@pytest.mark.parametrize("params", [
-    {"per_page": "101"}, {"per_page": "0"}, {"page": "0"}, {"page": "x"},
-    {"order_status": "archived"}, {"updated_at": "yesterday"},
-])
-def test_purchase_orders_validation(api: FakeLuminousAPI, http: requests.Session,
-                                    params: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"per_page": "101"},
+        {"per_page": "0"},
+        {"page": "0"},
+        {"page": "x"},
+        {"order_status": "archived"},
+        {"updated_at": "yesterday"},
+    ],
+)
+def test_purchase_orders_validation(
+    api: FakeLuminousAPI, http: requests.Session, params: dict[str, str]
+) -> None:
     r = get(http, api, "/purchase-orders", **params)
     assert r.status_code == 422
     assert r.json()["errors"]
@@ -457,19 +541,20 @@ def test_purchase_orders_status_filter(api: FakeLuminousAPI, http: requests.Sess
     assert {p["order_status"] for p in r.json()["data"]} == {"inactive"}
 
 
-def test_purchase_orders_updated_at_filter(api: FakeLuminousAPI,
-                                           http: requests.Session) -> None:
+def test_purchase_orders_updated_at_filter(api: FakeLuminousAPI, http: requests.Session) -> None:
     po = api.dataset.purchase_orders[5]
     stamp = po["updated_at"].strftime("%Y-%m-%d %H:%M:%S")
-    data = get(http, api, "/purchase-orders", updated_at=stamp, order_status=po["order_status"]
-               ).json()["data"]
+    data = get(
+        http, api, "/purchase-orders", updated_at=stamp, order_status=po["order_status"]
+    ).json()["data"]
     assert [p["id"] for p in data] == [5]
     r = get(http, api, "/purchase-orders", **{"updated_at[gte]": "2026-01-01"}, per_page=100)
     assert all(p["updated_at"] >= "2026-01-01" for p in r.json()["data"])
 
 
-def test_purchase_orders_mid_walk_delete_shifts_rows(api: FakeLuminousAPI,
-                                                     http: requests.Session) -> None:
+def test_purchase_orders_mid_walk_delete_shifts_rows(
+    api: FakeLuminousAPI, http: requests.Session
+) -> None:
     visible = [p["id"] for p in api.expected_purchase_orders()]
     seen: list[int] = []
     page = 1
@@ -488,8 +573,12 @@ def test_purchase_orders_mid_walk_delete_shifts_rows(api: FakeLuminousAPI,
     assert visible[0] in [p["id"] for p in r.json()["data"]]
     new = api.insert_purchase_order()
     assert new["id"] == max(api.dataset.purchase_orders)
-    assert get(http, api, "/purchase-orders", per_page=100,
-               page=-(-len(visible) // 100)).json()["data"][-1]["id"] == new["id"]
+    assert (
+        get(http, api, "/purchase-orders", per_page=100, page=-(-len(visible) // 100)).json()[
+            "data"
+        ][-1]["id"]
+        == new["id"]
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -535,6 +624,7 @@ def test_fault_429_retry_after_variants(api: FakeLuminousAPI, http: requests.Ses
     api.faults = Faults(p_429=1.0, retry_after="http-date", retry_after_seconds=30)
     r = get(http, api, "/purchase-orders")
     from email.utils import parsedate_to_datetime
+
     when = parsedate_to_datetime(r.headers["Retry-After"])
     assert 20 < (when - datetime.now(UTC)).total_seconds() <= 31
     api.faults = Faults(p_429=1.0, retry_after=None)
@@ -569,8 +659,7 @@ def test_fault_drop(api: FakeLuminousAPI, http: requests.Session) -> None:
     assert get(http, api, "/sales-orders/export", since="2024-01-01").status_code == 200
 
 
-def test_fault_invalid_json_and_wrong_shape(api: FakeLuminousAPI,
-                                            http: requests.Session) -> None:
+def test_fault_invalid_json_and_wrong_shape(api: FakeLuminousAPI, http: requests.Session) -> None:
     api.faults = Faults(p_invalid_json=1.0, seed=5)
     kinds = set()
     for _ in range(12):
@@ -586,9 +675,12 @@ def test_fault_invalid_json_and_wrong_shape(api: FakeLuminousAPI,
         r = get(http, api, "/purchase-orders")
         assert r.status_code == 200
         body = r.json()
-        assert not (isinstance(body, dict) and isinstance(body.get("data"), list)
-                    and isinstance(body.get("meta"), dict)
-                    and "current_page" in body["meta"])
+        assert not (
+            isinstance(body, dict)
+            and isinstance(body.get("data"), list)
+            and isinstance(body.get("meta"), dict)
+            and "current_page" in body["meta"]
+        )
     assert api.fault_counts == {"invalid_json": 12, "wrong_shape": 5}
 
 
@@ -653,9 +745,24 @@ def test_faults_reproducible(api: FakeLuminousAPI, http: requests.Session) -> No
 def test_cli_starts_prints_line_and_stops_on_sigterm(tmp_path: Path) -> None:
     ready = tmp_path / "ready.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fake_luminous", "--sales-orders", "120", "--purchase-orders",
-         "20", "--products", "30", "--max-seconds", "60", "--ready-file", str(ready)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "fake_luminous",
+            "--sales-orders",
+            "120",
+            "--purchase-orders",
+            "20",
+            "--products",
+            "30",
+            "--max-seconds",
+            "60",
+            "--ready-file",
+            str(ready),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
@@ -667,9 +774,12 @@ def test_cli_starts_prints_line_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert info["base_url"].startswith("http://127.0.0.1:")
         assert info["base_url"].endswith("/external/api/v1")
         assert json.loads(ready.read_text()) == info
-        r = requests.get(info["base_url"] + "/sales-orders/export",
-                         params={"since": "1970-01-01"}, timeout=TIMEOUT,
-                         headers={"Authorization": "Bearer demo-token"})
+        r = requests.get(
+            info["base_url"] + "/sales-orders/export",
+            params={"since": "1970-01-01"},
+            timeout=TIMEOUT,
+            headers={"Authorization": "Bearer demo-token"},
+        )
         assert r.status_code == 200
         assert len(r.json()["data"]) > 100
         proc.send_signal(signal.SIGTERM)
@@ -682,10 +792,25 @@ def test_cli_starts_prints_line_and_stops_on_sigterm(tmp_path: Path) -> None:
 
 def test_cli_max_seconds_exits_by_itself() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "fake_luminous", "--sales-orders", "10", "--purchase-orders",
-         "2", "--products", "2", "--max-seconds", "0.5"],
-        cwd=ROOT, capture_output=True, timeout=30, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False,
+        [
+            sys.executable,
+            "-m",
+            "fake_luminous",
+            "--sales-orders",
+            "10",
+            "--purchase-orders",
+            "2",
+            "--products",
+            "2",
+            "--max-seconds",
+            "0.5",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=30,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
     )
     assert proc.returncode == 0
     assert "base_url" in json.loads(proc.stdout.splitlines()[0])

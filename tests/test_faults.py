@@ -527,7 +527,8 @@ def test_a_real_run_goes_through_the_pacer_for_every_request_and_retry(small_api
 
     clock = FakeTime()
     inject(small_api, lambda: Faults(fail_statuses={SALES: [503]}), at=[2])
-    config = config_for(small_api, requests_per_second=5, **SMALL_PAGES)
+    pages = {**SMALL_PAGES, "sales_orders_page_size": 10}  # enough requests to show the spacing
+    config = config_for(small_api, requests_per_second=5, **pages)
     _run_with_pacer(config, clock.pacer(5), ["sales_orders", "products"])
     n = len(small_api.requests)
     assert n >= 8
