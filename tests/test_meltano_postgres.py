@@ -672,3 +672,40 @@ def test_hub_definition_matches_the_tap() -> None:
             f"{path} lacks tap settings {sorted(missing)}: run scripts/sync-plugin-settings.sh"
         )
         assert {"state", "catalog", "discover", "about"} <= set(plugin["capabilities"])
+
+
+@pytest.mark.e2e
+def test_drifted_payloads_load_through_a_validating_target(
+    pg_server: PgServer, meltano: Meltano, target_schema: str
+) -> None:
+    """The fake's drift mode (decimal strings, 0/1 booleans, zero dates, misfits ...) through
+    `meltano run` into MeltanoLabs target-postgres with record validation on: the load
+    succeeds, every row arrives, and misfits sit in `_invalid_values`."""
+    clock = FakeClock(EPOCH)
+    dataset = Dataset.generate(
+        sales_orders=300, purchase_orders=60, products=60, seed=13, start=DATA_START, end=EPOCH
+    )
+    api = FakeLuminousAPI(dataset=dataset, token=TOKEN, clock=clock, drift=0.3)
+    with api:
+        meltano.extra_env = {
+            "TAP_LUMINOUS_API_URL": api.base_url,
+            "TAP_LUMINOUS_API_TOKEN": TOKEN,
+            "TAP_LUMINOUS_START_DATE": START_DATE,
+            "TAP_LUMINOUS_REQUEST_TIMEOUT": "20",
+            "TARGET_POSTGRES_VALIDATE_RECORDS": "true",
+            **pg_server.target_postgres_env(target_schema),
+        }
+        declared = tap_streams(api)
+        meltano("run", "tap-luminous", "target-postgres", timeout=RUN_TIMEOUT)
+        db = Db(pg_server, target_schema)
+        expected = expected_rows(api, clock.now())
+        for stream in ("sales_orders", "purchase_orders", "products"):
+            if stream in declared:
+                total, distinct = db.count(stream)
+                assert total == distinct == len(expected[stream]), stream
+        ((misfits,),) = db.query(
+            f'SELECT count(*) FROM "{target_schema}".sales_orders WHERE _invalid_values IS NOT NULL'
+        )
+        assert misfits > 0, "drift mode should leave values in _invalid_values"
+        for name, (_schema, keys) in declared.items():
+            table_health(db, name, keys)
