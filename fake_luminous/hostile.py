@@ -23,6 +23,7 @@ CUTOFF = "2026-06-01T12:00:00Z"
 
 MODES = (
     "drip_body",  # a body sent one byte every `drip_interval` seconds
+    "drip_headers",  # the status line and headers sent the same way
     "gzip_bomb",  # a small gzip body that inflates to `bomb_mb` MiB
     "same_cursor",  # has_more true with the same next_cursor forever
     "empty_pages",  # empty pages with fresh cursors forever
@@ -210,6 +211,27 @@ class HostileAPI:
                 h.wfile.write(bytes([byte]))
                 h.wfile.flush()
                 time.sleep(self.drip_interval)
+        except OSError:
+            return  # the client hung up, as it should
+
+    def _mode_drip_headers(
+        self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]
+    ) -> None:
+        body = json.dumps(self.export_page([order(1)], None)).encode()
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + "".join(f"X-Padding-{i}: {'x' * 20}\r\n" for i in range(50))
+            + f"Content-Length: {len(body)}\r\nDate: {DATE}\r\n\r\n"
+        ).encode()
+        ends = time.monotonic() + self.drip_seconds
+        try:
+            for byte in head:
+                if time.monotonic() > ends:
+                    return
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+                time.sleep(self.drip_interval)
+            h.wfile.write(body)
         except OSError:
             return  # the client hung up, as it should
 

@@ -33,6 +33,7 @@ from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.streams import Stream
 
 from tap_luminous.output import BufferedSingerWriter, compile_conformer, fully_decoded
+from tap_luminous.state import MARKER_KEY
 
 if t.TYPE_CHECKING:
     from types import FrameType
@@ -51,14 +52,22 @@ class StreamOwnedBookmarkMixin(Stream):
     ) -> None:
         return
 
+    def mark_tenant(self) -> None:
+        """Name the API this state belongs to (tap_luminous/state.py), once a bookmark exists."""
+        tenant = getattr(self._tap, "tenant", None)
+        if tenant is not None:
+            self._tap.state.setdefault(MARKER_KEY, tenant)  # type: ignore[misc]
+
     def write_bookmark(self, value: str) -> None:
         """Set the finished-run bookmark (standard Singer/SDK shape)."""
+        self.mark_tenant()
         state = self.stream_state
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = value
 
     def flush_state(self) -> None:
         """Emit a STATE message now with the current state (skipped if unchanged)."""
+        self.mark_tenant()
         self.state_manager.is_flushed = False
         self._write_state_message()
 

@@ -207,6 +207,9 @@ class _ExportGuard:
         self.max_empty = int(stream.config.get("max_empty_pages") or 3)
         self.cursors: set[str] = set()
         self.empty_in_a_row = 0
+        # The window, widened by the server's granularity, as canonical strings (fast compare).
+        self.low = format_timestamp(self.since - _GRANULARITY) if self.since else ""
+        self.high = "9999"
         self.last: tuple[str, t.Any] | None = None
 
     def first_cutoff(self, page: Page) -> str:
@@ -218,6 +221,8 @@ class _ExportGuard:
                 f"(got {meta.get('cutoff')!r}); stopping without advancing the bookmark"
             )
         self.cutoff = parse_timestamp(cutoff)
+        assert self.cutoff is not None
+        self.high = format_timestamp(self.cutoff + _GRANULARITY)
         return cutoff
 
     def check_page(
@@ -239,18 +244,22 @@ class _ExportGuard:
                     f"(max_empty_pages={self.max_empty})"
                 )
         first = self.last
+        key = self.key
         for row in records:
-            updated = parse_timestamp(decoded(row.get("updated_at")))
+            # The canonical form is fixed-width UTC: string order is time order.
+            updated = canonical_timestamp(decoded(row.get("updated_at")))
             if updated is None:
                 continue
-            self._check_window(updated, where)
-            position = (format_timestamp(updated), decoded(row.get(self.key)))
+            row["updated_at"] = updated  # post_process finds it canonical already
+            if not self.low <= updated <= self.high:
+                self._check_window(t.cast("dt.datetime", parse_timestamp(updated)), where)
+            position = (updated, decoded(row.get(key)))
             if self.last is not None and _before_or_same(position, self.last):
-                if first is not None and all(_repeats(r, first, self.key) for r in records):
+                if first is not None and all(_repeats(r, first, key) for r in records):
                     self._fail(f"{where} repeats rows this run already emitted")
                 self._fail(
-                    f"{where}: {self.key}={position[1]} (updated_at {position[0]}) comes after "
-                    f"{self.key}={self.last[1]} (updated_at {self.last[0]}), against the "
+                    f"{where}: {key}={position[1]} (updated_at {position[0]}) comes after "
+                    f"{key}={self.last[1]} (updated_at {self.last[0]}), against the "
                     "documented ascending (updated_at, id) order"
                 )
             self.last = position
@@ -300,10 +309,10 @@ def _before_or_same(position: tuple[str, t.Any], last: tuple[str, t.Any]) -> boo
 
 
 def _repeats(row: dict[str, t.Any], last: tuple[str, t.Any], key: str) -> bool:
-    updated = parse_timestamp(decoded(row.get("updated_at")))
+    updated = canonical_timestamp(decoded(row.get("updated_at")))
     if updated is None:
         return False
-    return _before_or_same((format_timestamp(updated), decoded(row.get(key))), last)
+    return _before_or_same((updated, decoded(row.get(key))), last)
 
 
 def clamp_to_clock(value: dt.datetime, stream: LuminousStream, what: str) -> str:

@@ -414,6 +414,35 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
     ]
 
 
+def likely_typos(config: t.Mapping[str, t.Any], builtin: t.Iterable[str]) -> list[tuple[str, str]]:
+    """Unknown settings within Damerau-Levenshtein distance 2 of a known one: (typo, meant)."""
+    known = sorted({*KNOWN_SETTINGS, *builtin})
+    found = []
+    for name in sorted(set(config) - set(known)):
+        if _is_sdk_builtin(name):
+            continue
+        distance, meant = min((_damerau_levenshtein(name, k), k) for k in known)
+        if distance <= 2:
+            found.append((name, meant))
+    return found
+
+
+def _damerau_levenshtein(a: str, b: str) -> int:
+    """Edit distance counting a swap of two neighbouring characters as one edit."""
+    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        rows[i][0] = i
+    for j in range(len(b) + 1):
+        rows[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[len(a)][len(b)]
+
+
 # Settings the SDK itself adds to every tap (stream maps, flattening, batch, ...).
 _SDK_BUILTIN_PREFIXES = ("stream_map", "flattening", "batch_config", "faker_config")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import typing as t
 
 import jsonschema
@@ -16,7 +18,14 @@ from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
 from tap_luminous.client import RequestPacer
 from tap_luminous.errors import SettingError
 from tap_luminous.output import BufferedSingerWriter
-from tap_luminous.settings import CONFIG_SCHEMA, complete_settings, validate_settings
+from tap_luminous.settings import (
+    CONFIG_SCHEMA,
+    complete_settings,
+    likely_typos,
+    resolve_api_url,
+    validate_settings,
+)
+from tap_luminous.state import checked_state, read_state_text, tenant_marker
 from tap_luminous.streams import (
     ProductsStream,
     PurchaseOrderItemsStream,
@@ -77,8 +86,14 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         self.append_builtin_config(self.config_jsonschema)
         validator = jsonschema.Draft7Validator(self.config_jsonschema)
         schema_errors = sorted(validator.iter_errors(dict(self.config)), key=str)
+        typos = likely_typos(self.config, self.config_jsonschema["properties"])
         if not raise_errors:
-            return [error.message for error in schema_errors]
+            return [error.message for error in schema_errors] + [
+                f"Unknown setting '{typo}': did you mean '{meant}'?" for typo, meant in typos
+            ]
+        if typos:
+            typo, meant = typos[0]
+            raise SettingError(typo, f"unknown setting; did you mean '{meant}'?")
         # Our checks first: they name the setting and say what is accepted.
         for warning in validate_settings(self.config):
             self.logger.warning(warning)
@@ -87,6 +102,37 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
             setting = str(error.path[0]) if error.path else _setting_named_in(error.message)
             raise SettingError(setting, error.message)
         return []
+
+    #: Where the state came from, for error lines (set by `invoke` for --state files).
+    state_source: t.ClassVar[str] = "the state given to the tap"
+
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: t.Any = None,
+        state: t.IO[str] | None = None,
+        catalog: t.IO[str] | None = None,
+    ) -> None:
+        """The SDK's invoke, with the state file read here so its errors name the file."""
+        if state is not None:
+            source = f"state file '{getattr(state, 'name', 'stdin')}'"
+            parsed = read_state_text(state.read(), source)
+            cls.state_source = source
+            state = io.StringIO(json.dumps(parsed))
+        super().invoke(
+            about=about, about_format=about_format, config=config, state=state, catalog=catalog
+        )
+
+    def load_state(self, state: dict[str, t.Any]) -> None:
+        """Check the state before any request, and keep only one tenant's (see state.py)."""
+        marker = tenant_marker(resolve_api_url(self.config))
+        if state:
+            state = checked_state(state, self.state_source, marker, self.logger)
+        super().load_state(state)
+        self.tenant = {"api": marker}  # joins the state with the first bookmark (see state.py)
 
     def discover_streams(self) -> list[Stream]:
         pacer = RequestPacer.for_config(self.config, self.logger)

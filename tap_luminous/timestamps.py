@@ -7,9 +7,13 @@ the server sends (``Z``, ``+00:00``, other offsets, fractional seconds, a space 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import typing as t
 
 UTC = dt.timezone.utc
+_CANONICAL = re.compile(
+    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}\+00:00"
+)
 
 
 def parse_timestamp(value: t.Any) -> dt.datetime | None:
@@ -36,6 +40,9 @@ def format_timestamp(value: dt.datetime) -> str:
 
 
 def canonical_timestamp(value: t.Any) -> str | None:
+    if isinstance(value, str) and len(value) == 32 and _CANONICAL.fullmatch(value):
+        # Already canonical (e.g. normalised earlier in the record's path), if a real date.
+        return value if _looks_valid(value) else None
     if isinstance(value, str) and len(value) == 20 and value[19] == "Z" and value[10] == "T":
         # The API's usual form, 2024-01-15T10:30:00Z: only the suffix changes (when valid).
         candidate = value[:19] + ".000000+00:00"

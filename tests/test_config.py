@@ -81,9 +81,33 @@ def test_api_url_overrides_company_name_and_loopback_http_is_allowed():
 
 
 def test_unknown_setting_is_warned_about_once(api, caplog):
-    TapLuminous(config={**config_for(api), "sales_order_page_size": 10})
-    hits = [r for r in caplog.records if "sales_order_page_size" in r.getMessage()]
+    TapLuminous(config={**config_for(api), "team_note": "owned by data-eng"})
+    hits = [r for r in caplog.records if "team_note" in r.getMessage()]
     assert len(hits) == 1
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("sales_order_page_size", "sales_orders_page_size"),
+        ("strat_date", "start_date"),
+        ("api_tokn", "api_token"),
+        ("flatening_enabled", "flattening_enabled"),  # an SDK built-in
+    ],
+)
+def test_a_likely_typo_stops_a_sync_with_a_suggestion(api, typo, meant):
+    with pytest.raises(SettingError) as info:
+        TapLuminous(config={**config_for(api), typo: "x"})
+    assert str(info.value) == (
+        f"Invalid setting '{typo}': unknown setting; did you mean '{meant}'?"
+    )
+
+
+def test_a_likely_typo_only_warns_for_about_and_discovery(api):
+    tap = TapLuminous(config={**config_for(api), "strat_date": "x"}, validate_config=False)
+    assert tap._validate_config(raise_errors=False) == [
+        "Unknown setting 'strat_date': did you mean 'start_date'?"
+    ]
 
 
 def test_about_lists_every_setting_with_a_description_and_marks_the_token_secret():

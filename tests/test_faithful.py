@@ -105,7 +105,8 @@ def test_every_served_value_reaches_the_output(drifted, stream):
         extra = record.get("_extra_fields") or {}
         for name, value in row.items():
             if name in SENSITIVE_FIELDS:
-                assert name not in record and name not in extra
+                assert name not in record
+                assert name not in extra
             elif name in schema["properties"]:
                 _reaches(value, record.get(name), name, invalid, schema["properties"][name])
             else:
@@ -147,9 +148,10 @@ def _reaches(served: t.Any, out: t.Any, path: str, invalid: dict[str, t.Any], sc
         if isinstance(out, dict) and len(served) == 1:  # a one-element weight list
             _reaches(served[0], out, path, invalid, schema)
             return
-        assert isinstance(out, list) and len(out) == len(served), (path, served, out)
+        assert isinstance(out, list), (path, served, out)
+        assert len(out) == len(served), (path, served, out)
         items = schema.get("items") or {}
-        for index, (value, got) in enumerate(zip(served, out)):
+        for index, (value, got) in enumerate(zip(served, out, strict=False)):
             _reaches(value, got, f"{path}[{index}]", invalid, items)
         return
     assert _equivalent(served, out, schema), (path, served, out)
@@ -170,9 +172,7 @@ def _equivalent(served: t.Any, out: t.Any, schema: dict) -> bool:
         return out == str(served)
     if isinstance(out, str) and isinstance(served, str) and "format" in schema:
         return _instant(served) == _instant(out)
-    if served == {} and out == []:
-        return True
-    return False
+    return bool(served == {} and out == [])
 
 
 def _instant(text: str) -> dt.datetime:

@@ -68,8 +68,9 @@ def assert_valid(out: SingerOutput) -> None:
             assert schema_errors(out.schemas[stream]["schema"], record) == [], (stream, record)
 
 
-def test_a_body_sent_byte_by_byte_hits_the_request_deadline(tmp_path):
-    with HostileAPI("drip_body", drip_interval=0.2) as api:
+@pytest.mark.parametrize("mode", ["drip_body", "drip_headers"])
+def test_a_response_sent_byte_by_byte_hits_the_request_deadline(mode, tmp_path):
+    with HostileAPI(mode, drip_interval=0.2) as api:
         started = time.monotonic()
         out = run(api, ["sales_orders"], tmp_path, request_timeout=1, request_deadline=2)
         elapsed = time.monotonic() - started
