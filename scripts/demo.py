@@ -10,13 +10,19 @@ Needs only Python 3.10+ (and network access to PyPI the first time). It:
 2. starts the bundled fake Luminous API (`python -m fake_luminous`, thousands of orders), unless
    real credentials are configured in `.env` or the environment: TAP_LUMINOUS_API_TOKEN plus
    TAP_LUMINOUS_COMPANY_NAME or TAP_LUMINOUS_API_URL (see .env.example);
-3. runs `meltano install` and `meltano run tap-luminous target-duckdb`;
+3. runs `meltano install` and `meltano run tap-luminous target-duckdb`, with the tap's stream
+   map from scripts/money_as_text.py (TAP_LUMINOUS_STREAM_MAPS) so money keeps its exact digits:
+   target-duckdb stores JSON numbers as DOUBLE (12.30 -> 12.3), so every number column goes to
+   DuckDB as text ('12.30', 34-digit amounts intact) and nested arrays/objects as JSON text;
 4. prints the tables, their row counts and a few sample rows from the DuckDB file;
 5. stops the fake API.
 
-With the fake API the run is a full refresh into `output/demo.duckdb` (recreated each time);
-with real credentials it is an ordinary incremental run into `output/warehouse.duckdb`, keeping
-Meltano state in `.meltano/` like any `meltano run`. Every step has a time limit.
+With the fake API the run is a full refresh into a fresh `output/demo.duckdb` (deleted and
+recreated each time); with real credentials it is an ordinary incremental run into
+`output/warehouse.duckdb`, keeping Meltano state in `.meltano/` like any `meltano run`. The
+layout each file was written with is recorded next to it (`<file>.layout.json`); a warehouse
+file from an older layout (money as DOUBLE, or a different money map) is moved aside to
+`<file>.bak` and reloaded with `--full-refresh`. Every step has a time limit.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import sys
 import tempfile
 import time
 import types
+import typing as t
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,6 +48,14 @@ MELTANO_REQUIREMENT = "meltano~=4.4.1"
 OUTPUT = REPO / "output"
 MIN_PYTHON = (3, 10)
 MAX_PYTHON = (3, 13)
+
+# The demo's pipeline and the DuckDB schema it loads into (tests/test_money_targets.py runs it).
+PIPELINE = ("tap-luminous", "target-duckdb")
+DB_SCHEMA = "luminous"
+# Version of the demo database's layout: 1 = money as DOUBLE (target-duckdb's default),
+# 2 = money as text through scripts/money_as_text.py. The recorded layout also holds the map
+# itself and target-duckdb's pip_url, so a new money column or target version counts as new.
+DB_LAYOUT_VERSION = 2
 
 SAMPLE_COLUMNS = {
     "sales_orders": [
@@ -337,6 +352,99 @@ class FakeAPI:
 
 
 # ------------------------------------------------------------------------------------------
+# Exact money in DuckDB: the tap's stream map and the database layout
+
+
+def money_stream_maps(python: Path, timeout: float = 120) -> dict[str, dict[str, str]]:
+    """The tap's `stream_maps` setting that sends every number column as text.
+
+    Built by scripts/money_as_text.py from `tap-luminous --discover`, run with the Python that
+    has the tap installed, so it covers every number column the tap declares today.
+    """
+    proc = run(
+        [python, REPO / "scripts" / "money_as_text.py"],
+        timeout=timeout,
+        what="scripts/money_as_text.py",
+    )
+    maps = json.loads(proc.stdout)
+    if not isinstance(maps, dict) or not maps:
+        raise DemoError("scripts/money_as_text.py produced no stream map")
+    return maps
+
+
+def pipeline_env(stream_maps: dict[str, dict[str, str]], db_file: Path) -> dict[str, str]:
+    """Environment for `meltano run tap-luminous target-duckdb` into `db_file`, money as text."""
+    return {
+        "TAP_LUMINOUS_STREAM_MAPS": json.dumps(stream_maps, sort_keys=True),
+        "TARGET_DUCKDB_FILEPATH": str(db_file),
+    }
+
+
+def _target_duckdb_pip_url() -> str:
+    lines = (REPO / "meltano.yml").read_text().splitlines()
+    for n, line in enumerate(lines):
+        if line.strip() == "- name: target-duckdb":
+            for follow in lines[n + 1 : n + 15]:
+                if follow.strip().startswith("pip_url:"):
+                    return follow.split(":", 1)[1].strip()
+    return "?"
+
+
+def db_layout(stream_maps: dict[str, dict[str, str]]) -> dict[str, t.Any]:
+    digest = hashlib.sha256(
+        json.dumps([stream_maps, _target_duckdb_pip_url()], sort_keys=True).encode()
+    ).hexdigest()[:16]
+    return {"layout_version": DB_LAYOUT_VERSION, "fingerprint": digest}
+
+
+def layout_file(db_file: Path) -> Path:
+    return db_file.with_name(db_file.name + ".layout.json")
+
+
+def prepare_db_file(db_file: Path, layout: dict[str, t.Any], *, fresh: bool) -> bool:
+    """Make `db_file` safe to load into; True when the run must be a full refresh.
+
+    `fresh`: always start from an empty file (the fake API's demo database). Otherwise an
+    existing file whose recorded layout differs from `layout` (or that has none: written
+    before layouts were recorded, with money as DOUBLE) is moved aside to `<file>.bak`.
+    """
+    stale = [db_file, db_file.with_name(db_file.name + ".wal"), layout_file(db_file)]
+    if fresh:
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return True
+    if not db_file.exists():
+        layout_file(db_file).unlink(missing_ok=True)
+        say(f"{db_file.name} does not exist yet: loading everything into a new file")
+        return True
+    try:
+        recorded = json.loads(layout_file(db_file).read_text())
+    except (OSError, ValueError):
+        recorded = None
+    if recorded == layout:
+        return False
+    backup = db_file.with_name(db_file.name + ".bak")
+    if not isinstance(recorded, dict):
+        what = "an older layout (money as DOUBLE)"
+    elif recorded.get("layout_version") != layout["layout_version"]:
+        what = f"layout {recorded.get('layout_version')}, not {layout['layout_version']}"
+    else:
+        what = "another money map or target-duckdb version"
+    say(
+        f"{db_file.relative_to(REPO) if db_file.is_relative_to(REPO) else db_file} was written "
+        f"with {what}; moving it to {backup.name} and reloading everything (--full-refresh)"
+    )
+    db_file.replace(backup)
+    for path in stale[1:]:
+        path.unlink(missing_ok=True)
+    return True
+
+
+def record_layout(db_file: Path, layout: dict[str, t.Any]) -> None:
+    layout_file(db_file).write_text(json.dumps(layout, indent=2) + "\n")
+
+
+# ------------------------------------------------------------------------------------------
 # Reading the DuckDB file
 
 REPORT_SCRIPT = r"""
@@ -371,6 +479,15 @@ for table in tables:
     out["tables"].append({"name": table, "rows": count, "columns": len(cols),
                           "sample_columns": wanted, "sample": [[str(v) for v in r] for r in rows],
                           "nested": nested})
+    if table == "sales_orders" and "total_paid" in cols:
+        kind = con.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_catalog = ? "
+            "AND table_schema = ? AND table_name = ? AND column_name = 'total_paid'",
+            [catalog, schema, table]).fetchone()[0]
+        longest = con.execute(
+            f"SELECT order_id, CAST(total_paid AS VARCHAR) FROM {q} WHERE total_paid IS NOT NULL "
+            "ORDER BY length(CAST(total_paid AS VARCHAR)) DESC, 1 LIMIT 1").fetchone()
+        out["money"] = {"type": kind, "longest": [str(v) for v in longest] if longest else None}
 print(json.dumps(out))
 """
 
@@ -429,6 +546,20 @@ def report(python: Path, db_file: Path, schema: str, deadline: Deadline) -> None
             print(f"    rows with a non-empty {col} array: {count}")
     if not data["tables"]:
         print("  (no tables: nothing was loaded)")
+    money = data.get("money")
+    if money:
+        print()
+        if money["type"].upper() in ("DOUBLE", "FLOAT", "REAL"):
+            print(f"  Money is stored as {money['type']}: digits can be lost (12.30 -> 12.3)")
+        else:
+            print(
+                f"  Money is stored as {money['type']} with every digit (target-duckdb alone "
+                "would store DOUBLE: 12.30 -> 12.3)"
+            )
+        if money["longest"]:
+            order_id, amount = money["longest"]
+            print(f"    longest total_paid: order {order_id} = {amount}")
+        print("    compute with it: CAST(total_paid AS DECIMAL(38, 2))")
     print()
     print("Query it yourself, e.g.:")
     example = f"SELECT order_status, count(*) FROM {schema}.sales_orders GROUP BY 1"  # noqa: S608
@@ -496,14 +627,19 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
         creds = None if args.fake else real_credentials()
-        run_args = ["run", "tap-luminous", "target-duckdb"]
+        run_args = ["run", *PIPELINE]
+        say("Money as text for DuckDB: building the tap's stream map (scripts/money_as_text.py)")
+        stream_maps = money_stream_maps(python, deadline.left(120))
+        layout = db_layout(stream_maps)
+        db_file = OUTPUT / ("warehouse.duckdb" if creds else "demo.duckdb")
+        db_file.parent.mkdir(parents=True, exist_ok=True)
         if creds:
-            db_file = OUTPUT / "warehouse.duckdb"
             say(f"Real credentials found: loading from {creds['where']} (incremental run)")
+            if prepare_db_file(db_file, layout, fresh=False):
+                run_args.insert(1, "--full-refresh")
         else:
-            db_file = OUTPUT / "demo.duckdb"
-            for stale in (db_file, db_file.with_suffix(".duckdb.wal")):
-                stale.unlink(missing_ok=True)
+            prepare_db_file(db_file, layout, fresh=True)
+            say(f"Starting from a fresh {db_file.relative_to(REPO)} (recreated on every run)")
             say(
                 f"No real credentials in .env: starting the bundled fake Luminous API "
                 f"({args.sales_orders} sales orders, {args.purchase_orders} purchase orders, "
@@ -516,8 +652,7 @@ def main(argv: list[str] | None = None) -> int:
             env["TAP_LUMINOUS_API_TOKEN"] = info["token"]
             env.pop("TAP_LUMINOUS_COMPANY_NAME", None)
             run_args.insert(1, "--full-refresh")  # fresh data each time: ignore saved state
-        env["TARGET_DUCKDB_FILEPATH"] = str(db_file)
-        db_file.parent.mkdir(parents=True, exist_ok=True)
+        env.update(pipeline_env(stream_maps, db_file))
 
         say("meltano install tap-luminous target-duckdb")
         t0 = time.monotonic()
@@ -540,11 +675,12 @@ def main(argv: list[str] | None = None) -> int:
             what="meltano run",
         )
         say(f"  extracted and loaded in {time.monotonic() - t0:.0f}s")
+        record_layout(db_file, layout)
 
         if fake is not None:
             fake.stop()
             fake = None
-        report(python, db_file, "luminous", deadline)
+        report(python, db_file, DB_SCHEMA, deadline)
     except DemoError as exc:
         print(f"\ndemo failed: {exc}", file=sys.stderr)
         return 1
