@@ -14,7 +14,9 @@ So the streams write their bookmark themselves in the standard shape
 - emits child streams in the parent's single pass (`Stream._write_schema_message`,
   `Stream._write_record_message`) instead of the SDK's per-parent child syncs;
 - writes records through a compiled conformer and a buffered writer
-  (`Stream._write_record_message`), see tap_luminous/output.py.
+  (`Stream._write_record_message`), see tap_luminous/output.py;
+- logs the SDK's "An unhandled error occurred while syncing" line at DEBUG (`Stream.log`), since
+  the CLI prints the one error line itself and `--test` ends every stream with an exception.
 
 tests/test_sdk_pins.py fails if an SDK upgrade renames or changes these hooks.
 """
@@ -22,6 +24,7 @@ tests/test_sdk_pins.py fails if an SDK upgrade renames or changes these hooks.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import signal
 import time
 import typing as t
@@ -39,6 +42,21 @@ if t.TYPE_CHECKING:
     from types import FrameType
 
     from singer_sdk.helpers import types
+
+
+#: singer-sdk 0.54's `Stream.sync` logs this at ERROR before re-raising any exception, including
+#: the MaxRecordsLimitException that ends every successful `--test` run; the CLI prints the one
+#: line that matters (tap_luminous/cli.py), so the tap logs it at DEBUG instead.
+SDK_SYNC_ERROR_MESSAGE = "An unhandled error occurred while syncing '%s'"
+
+
+class QuietSyncErrorMixin(Stream):
+    """No ERROR line from the SDK for an exception the CLI reports itself (see above)."""
+
+    def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:
+        if message == SDK_SYNC_ERROR_MESSAGE:
+            level = logging.DEBUG
+        super().log(message, *args, level=level, **kwargs)
 
 
 class StreamOwnedBookmarkMixin(Stream):

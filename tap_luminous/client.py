@@ -37,6 +37,7 @@ from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
 
 from tap_luminous import __version__, transport
+from tap_luminous._sdk_internals import QuietSyncErrorMixin
 from tap_luminous.errors import ApiError
 from tap_luminous.output import decoded
 from tap_luminous.records import RecordShaper
@@ -323,7 +324,7 @@ class RequestPacer:
             )
 
 
-class LuminousStream(RESTStream[t.Any]):
+class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
     """Base stream: one request/validate/parse/retry path for every endpoint."""
 
     #: Schema file name in tap_luminous/schemas (without .json); defaults to the stream name.

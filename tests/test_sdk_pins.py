@@ -61,3 +61,21 @@ def test_no_progress_markers_and_standard_bookmark_shape_after_a_run(api):
     for state in out.states:
         for bookmark in state.get("bookmarks", {}).values():
             assert "progress_markers" not in bookmark
+
+
+def test_the_sdk_still_logs_the_sync_error_line_we_quieten():
+    from tap_luminous._sdk_internals import SDK_SYNC_ERROR_MESSAGE
+
+    source = inspect.getsource(CoreStream.sync)
+    assert f'"{SDK_SYNC_ERROR_MESSAGE}"' in source
+    assert "self.log(" in source
+    assert list(inspect.signature(CoreStream.log).parameters)[:3] == ["self", "message", "args"]
+
+
+def test_a_successful_test_run_prints_no_error_line(api, tmp_path):
+    from tests.singer_io import run_cli
+
+    out = run_cli(["--test"], tmp_path=tmp_path, config=config_for(api))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "ERROR" not in out.stderr, [line for line in out.stderr.splitlines() if "ERROR" in line]
+    assert out.records  # one record per stream
