@@ -40,7 +40,7 @@ def run(
     }
     catalog = catalog_selecting(config, streams)
     return run_cli(
-        ["--config", "--catalog"][:0],
+        [],
         tmp_path=tmp_path,
         config=config,
         catalog=catalog,
