@@ -90,3 +90,25 @@ def test_stream_maps_keep_free_form_objects(api):
     assert all("sku_upper" in r for r in out.records["products"])
     items = out.records["purchase_order_items"]
     assert any((r.get("product") or {}).get("variant_attributes") for r in items)
+
+
+def test_deselected_fields_take_the_sdk_path_and_stay_valid(api):
+    from tests.singer_io import catalog_selecting
+
+    config = config_for(api)
+    catalog = catalog_selecting(config, STREAMS)
+    for entry in catalog["streams"]:
+        if entry["tap_stream_id"] == "products":
+            for metadata in entry["metadata"]:
+                if metadata["breadcrumb"] == ["properties", "description"]:
+                    metadata["metadata"]["selected"] = False
+    out = run_tap(config, catalog=catalog)
+    _valid(out)
+    assert all("description" not in r for r in out.records["products"])
+    [changed] = [
+        r
+        for r in out.records["products"]
+        if (r.get("_extra_fields") or {}).get("undocumented_field")
+    ]
+    assert changed["_invalid_values"] == {"retail_price": "not a price"}
+    assert changed["custom_fields"] == {"color": "red", "nested": {"a": [1, 2]}}
