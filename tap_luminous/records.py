@@ -416,7 +416,7 @@ def _check_struct(schema: dict[str, t.Any], *, top_level: bool = False) -> t.Any
         else:
             fields.append((name, _check_type(sub), None))
     fields.sort(key=len)  # msgspec: fields without a default first
-    return msgspec.defstruct(f"Checked{next(_struct_names)}", fields, kw_only=True)
+    return msgspec.defstruct(f"Checked{next(_struct_names)}", fields, kw_only=True, gc=False)
 
 
 class RecordShaper:
