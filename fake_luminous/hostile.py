@@ -196,6 +196,21 @@ class HostileAPI:
             self._json(h, self.po_page([purchase_order(ids.get(status, 9), status)], 1, 1, 1))
 
     # -- the modes ----------------------------------------------------------------------------
+    def _drip(self, h: BaseHTTPRequestHandler, data: bytes) -> bool:
+        """Write `data` one byte every `drip_interval` s; False once the client hung up or
+        `drip_seconds` passed."""
+        ends = time.monotonic() + self.drip_seconds
+        try:
+            for byte in data:
+                if time.monotonic() > ends:
+                    return False
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+                time.sleep(self.drip_interval)
+        except OSError:
+            return False  # the client hung up, as it should
+        return True
+
     def _mode_drip_body(self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]) -> None:
         body = json.dumps(self.export_page([order(1)], None)).encode()
         h.send_response(200)
@@ -203,16 +218,7 @@ class HostileAPI:
         h.send_header("Content-Length", str(len(body)))
         h.send_header("Date", DATE)
         h.end_headers()
-        ends = time.monotonic() + self.drip_seconds
-        try:
-            for byte in body:
-                if time.monotonic() > ends:
-                    return
-                h.wfile.write(bytes([byte]))
-                h.wfile.flush()
-                time.sleep(self.drip_interval)
-        except OSError:
-            return  # the client hung up, as it should
+        self._drip(h, body)
 
     def _mode_drip_headers(
         self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]
@@ -223,17 +229,8 @@ class HostileAPI:
             + "".join(f"X-Padding-{i}: {'x' * 20}\r\n" for i in range(50))
             + f"Content-Length: {len(body)}\r\nDate: {DATE}\r\n\r\n"
         ).encode()
-        ends = time.monotonic() + self.drip_seconds
-        try:
-            for byte in head:
-                if time.monotonic() > ends:
-                    return
-                h.wfile.write(bytes([byte]))
-                h.wfile.flush()
-                time.sleep(self.drip_interval)
+        if self._drip(h, head):
             h.wfile.write(body)
-        except OSError:
-            return  # the client hung up, as it should
 
     def _mode_gzip_bomb(self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]) -> None:
         compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)

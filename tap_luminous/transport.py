@@ -43,20 +43,22 @@ class _Holder:
         self.expired = False
 
 
-class _TrackedConnection(HTTPConnection):
+class _Tracked:
+    """Records, for the Deadline of the calling thread, the connection its request uses."""
+
     def request(self, *args: t.Any, **kwargs: t.Any) -> None:
         holder = getattr(_current, "holder", None)
         if holder is not None:
-            holder.connection = self
-        super().request(*args, **kwargs)
+            holder.connection = t.cast("HTTPConnection", self)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _TrackedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: t.Any, **kwargs: t.Any) -> None:
-        holder = getattr(_current, "holder", None)
-        if holder is not None:
-            holder.connection = self
-        super().request(*args, **kwargs)
+class _TrackedConnection(_Tracked, HTTPConnection):
+    pass
+
+
+class _TrackedHTTPSConnection(_Tracked, HTTPSConnection):
+    pass
 
 
 class _TrackedPool(HTTPConnectionPool):
