@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     session.trust_env = False  # no proxies from the environment: straight to the fake
     session.headers.update({"Authorization": f"Bearer {args.token}", "Accept": "application/json"})
     base = args.base_url.rstrip("/")
-    stats = {"requests": 0, "bytes": 0, "records": 0}
+    stats: dict[str, float] = {"requests": 0, "bytes": 0, "records": 0}
 
     def get(path: str, params: dict[str, str]) -> bytes:
         resp = session.get(base + path, params=params, timeout=args.timeout, allow_redirects=False)

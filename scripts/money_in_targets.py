@@ -169,7 +169,9 @@ def log(message: str) -> None:
     print(f"# {message}", file=sys.stderr, flush=True)
 
 
-def _run(argv: list[str], timeout: float, **kwargs: t.Any) -> subprocess.CompletedProcess[str]:
+def _run(
+    argv: t.Sequence[t.Any], timeout: float, **kwargs: t.Any
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
         [str(a) for a in argv],
         capture_output=True,

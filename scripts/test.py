@@ -28,7 +28,8 @@ def main() -> int:
     }
     steps = [
         [str(bin_dir / "ruff"), "check", "."],
-        [str(bin_dir / "mypy")],
+        [str(bin_dir / "ruff"), "format", "--check", "."],
+        [str(bin_dir / "mypy")],  # the package, the fake, tests, scripts and benchmarks
         [str(python), "-m", "pytest", *sys.argv[1:]],
     ]
     for step in steps:

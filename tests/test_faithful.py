@@ -25,7 +25,7 @@ from tests.singer_io import SingerOutput, run_tap
 from tests.strict_schema import schema_errors
 
 D = decimal.Decimal
-ALL_STREAMS = [s.name for s in (*PARENT_STREAM_TYPES, *CHILD_STREAM_TYPES)]
+ALL_STREAMS = [str(vars(s)["name"]) for s in (*PARENT_STREAM_TYPES, *CHILD_STREAM_TYPES)]
 PATHS = {
     "sales_orders": "/sales-orders/export",
     "products": "/products/export",

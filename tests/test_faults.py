@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from fake_luminous import Faults
-from tap_luminous.client import RequestPacer, _retry_after_seconds
+from tap_luminous.client import LuminousStream, RequestPacer, _retry_after_seconds
 from tap_luminous.errors import ApiError
 from tap_luminous.tap import TapLuminous
 from tests.conftest import EPOCH, TOKEN, config_for
@@ -190,7 +190,7 @@ def test_retry_after_is_read_as_seconds_or_an_http_date(headers, seconds):
 def test_backoff_schedule_is_full_jitter_exponential_under_the_ceiling(api):
     """The computed waits (no sleeping): uniform in [0, min(ceiling, 0.5 * 2**attempt)]."""
     tap = TapLuminous(config=config_for(api, backoff_max_seconds=6), validate_config=False)
-    stream = tap.streams["sales_orders"]
+    stream = t.cast("LuminousStream", tap.streams["sales_orders"])
     no_response = requests.exceptions.ConnectionError("reset")
     samples: list[list[float]] = []
     for _ in range(200):
@@ -363,7 +363,7 @@ def test_permanent_4xx_fails_at_once_with_the_servers_message(
 
 def test_a_server_that_echoes_the_token_does_not_get_it_printed(api):
     tap = TapLuminous(config=config_for(api), validate_config=False)
-    stream = tap.streams["purchase_orders"]
+    stream = t.cast("LuminousStream", tap.streams["purchase_orders"])
     response = requests.Response()
     response.status_code = 422
     response.reason = "Unprocessable Content"
