@@ -32,6 +32,7 @@ MODES = (
     "future_cutoff",  # meta.cutoff (and Date) in the year 2999
     "cutoff_first_page_only",  # meta.cutoff only on the first page (all the docs promise)
     "cache_ignores_query",  # every order_status listing returns the active one
+    "ignores_page",  # purchase orders: every page number returns the first page's rows
     "keyless_rows",  # purchase orders without an id
     "invalid_utf8",  # bytes that are not UTF-8 inside a string
     "lone_surrogate",  # a \\ud800 escape inside a string (valid JSON)
@@ -316,6 +317,16 @@ class HostileAPI:
             self._plain(h, path, params)
         else:
             self._json(h, self.po_page([purchase_order(1, "active")], 1, 1, 1))
+
+    def _mode_ignores_page(
+        self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]
+    ) -> None:
+        if path.endswith("/export"):
+            self._plain(h, path, params)
+            return
+        status = params.get("order_status", "active")
+        rows = [purchase_order(i, status) for i in range(1, 4)]
+        self._json(h, self.po_page(rows, int(params.get("page", "1")), 3, 300))
 
     def _mode_keyless_rows(
         self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]

@@ -134,6 +134,9 @@ class PurchaseOrdersStream(
         """
         layout: list[list[t.Any]] = []
         ids_only = expected_pages is not None
+        # Ids on earlier pages of this listing (a row that changed status during the walk may
+        # also be in another listing; that is not a repeat).
+        listed: set[t.Any] = set()
         for page in self._pages(status, context, expected_pages, ids_only=ids_only):
             walk.started_at = walk.started_at or page.server_date
             full = not ids_only
@@ -145,12 +148,13 @@ class PurchaseOrdersStream(
             if full:
                 self._check_filter(rows, status, where)
             ids = [decoded(row.get("id")) for row in rows]
-            if not ids_only and ids and all(row_id in walk.seen for row_id in ids):
+            if not ids_only and ids and all(row_id in listed for row_id in ids):
                 raise ProtocolError(
                     f"{where}: every row repeats a row of an earlier page (the server or a "
                     "cache may be ignoring the page parameter); stopping without advancing the "
                     "bookmark"
                 )
+            listed.update(ids)
             layout.append(ids)
             yield from walk.new_rows(rows)
         return layout

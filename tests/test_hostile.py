@@ -95,6 +95,7 @@ def test_a_gzip_bomb_stops_at_the_size_cap(tmp_path):
         ("growing_last_page", ["purchase_orders"], "meta.last_page", 40),
         ("huge_last_page", ["purchase_orders"], "does not fit meta.total=1", 10),
         ("cache_ignores_query", ["purchase_orders"], "ignored the order_status filter", 3),
+        ("ignores_page", ["purchase_orders"], "every row repeats a row of an earlier page", 8),
         ("keyless_rows", ["purchase_orders"], "row 1: `id` is missing", 2),
         ("repeated_page", ["sales_orders"], "repeats rows this run already emitted", 4),
         ("ignores_since", ["sales_orders"], "the server ignored the filter", 2),
