@@ -80,7 +80,8 @@ def _pipeline(
             stdin=previous,
             stdout=sink if last else subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            cwd=REPO,
+            # posix_spawn (no fork of this large process), so ru_maxrss is the child's own.
+            close_fds=False,
         )
         if previous not in (source, subprocess.DEVNULL):
             previous.close()
