@@ -68,6 +68,18 @@ def run_children(
         return _pipeline(argvs, source, sink, started, timeout)
 
 
+def _own_peak_kib(pid: int) -> int:
+    """VmHWM of a running process (its own peak RSS since exec), 0 once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _pipeline(
     argvs: list[list[str]], source: t.Any, sink: t.Any, started: float, timeout: float
 ) -> list[dict[str, float]]:
@@ -80,18 +92,19 @@ def _pipeline(
             stdin=previous,
             stdout=sink if last else subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            # posix_spawn (no fork of this large process), so ru_maxrss is the child's own.
-            close_fds=False,
         )
         if previous not in (source, subprocess.DEVNULL):
             previous.close()
         previous = proc.stdout
         procs.append(proc)
     results = []
+    peak = {proc.pid: 0 for proc in procs}
     for proc in procs:
         remaining = max(1.0, timeout - (time.monotonic() - started))
         deadline = time.monotonic() + remaining
         while True:
+            for other in procs:  # ru_maxrss would include this large process (fork), VmHWM not
+                peak[other.pid] = max(peak[other.pid], _own_peak_kib(other.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -99,7 +112,7 @@ def _pipeline(
                 for other in procs:
                     other.kill()
                 raise SystemExit(f"pipeline: {argvs} ran past --timeout {timeout}s")
-            time.sleep(0.01)
+            time.sleep(0.02)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             raise SystemExit(f"pipeline: {proc.args!r} exited {proc.returncode}")
@@ -107,7 +120,7 @@ def _pipeline(
             {
                 "wall": time.monotonic() - started,
                 "cpu": usage.ru_utime + usage.ru_stime,
-                "rss_mib": usage.ru_maxrss / 1024,
+                "rss_mib": peak[proc.pid] / 1024,
             }
         )
     return results
