@@ -17,6 +17,11 @@ So the streams write their bookmark themselves in the standard shape
   (`Stream._write_record_message`), see tap_luminous/output.py;
 - logs the SDK's "An unhandled error occurred while syncing" line at DEBUG (`Stream.log`), since
   the CLI prints the one error line itself and `--test` ends every stream with an exception.
+- tags records with a table version and writes ACTIVATE_VERSION after a complete read
+  (`Stream._stream_version`, which both record paths copy into RECORD messages, and
+  `Stream._write_activate_version_message`, which names every stream-map alias), and turns off
+  the SDK's own ACTIVATE_VERSION (`Stream.emit_activate_version_messages`: for FULL_TABLE
+  streams it writes one *before* the first record), see tap_luminous/versions.py.
 
 tests/test_sdk_pins.py fails if an SDK upgrade renames or changes these hooks.
 """
@@ -194,6 +199,40 @@ class FastRecordsMixin(Stream):
         self.state_manager.is_flushed = False
 
 
+class TableVersionMixin(Stream):
+    """Table versions written by the stream itself, never by the SDK (see versions.py).
+
+    singer-sdk 0.54, for a FULL_TABLE stream with `emit_activate_version_messages`, sets
+    `_stream_version` and writes ACTIVATE_VERSION in `sync()` before the first record: a target
+    would then retire rows as soon as the read starts, and a read that fails half-way would leave
+    only the rows it got to. Here the property is always false, the stream sets the version when
+    a versioned read starts (`begin_version`) and writes ACTIVATE_VERSION only once the read is
+    complete (`activate_version`), for itself and each selected child stream.
+    """
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        return False
+
+    def _versioned_children(self) -> list[Stream]:
+        return list(getattr(self, "selected_children", ()))
+
+    def begin_version(self, version: int | None) -> None:
+        """Tag every RECORD of this stream and of its selected children with `version`."""
+        for stream in (self, *self._versioned_children()):
+            stream._stream_version = version
+
+    def activate_version(self) -> None:
+        """One ACTIVATE_VERSION per stream (each stream-map alias), after the last record."""
+        version = self._stream_version
+        if version is None:
+            return
+        streams = [self] if self.selected else []
+        for stream in [*streams, *self._versioned_children()]:
+            stream._write_activate_version_message(version)
+        self.begin_version(None)
+
+
 #: Parent state key: the child streams that ran with the parent's bookmark (for backfills).
 CHILDREN_STATE_KEY = "child_streams"
 
@@ -286,7 +325,7 @@ class NestedChildrenMixin(Stream):
             )
 
 
-class NestedArrayStream(FastRecordsMixin, Stream):
+class NestedArrayStream(TableVersionMixin, FastRecordsMixin, Stream):
     """A stream made of the elements of one nested array of its parent's records."""
 
     #: The parent record's array that holds this stream's rows.

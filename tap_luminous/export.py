@@ -6,11 +6,17 @@ false; its `meta.cutoff` becomes the next run's `since`. State during a run:
     bookmarks.<stream> = {
       "replication_key": "updated_at",
       "replication_key_value": "<cutoff of the last completed run>",
-      "export": {"since": "...", "cutoff": "...", "cursor": "<cursor of the page being emitted>"}
+      "export": {"since": "...", "cutoff": "...", "cursor": "<cursor of the page being emitted>"},
+      "reconciled_at": "...", "table_version": 1733000000000     # after a reconciliation
     }
 
 `export` is written after every page (the page's `next_cursor` only once its last record is out),
 so a killed run resumes inside the export. A finished run leaves only the cutoff bookmark.
+
+A reconciliation (tap_luminous/versions.py) is an export from `start_date` whose records carry a
+table version, saved as `export.version`: a resumed reconciliation keeps it, one that starts from
+its beginning again takes a new, larger one, and only a complete one writes ACTIVATE_VERSION
+(after its last record, before the STATE that drops `export`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from tap_luminous._sdk_internals import (
     FastRecordsMixin,
     NestedChildrenMixin,
     StreamOwnedBookmarkMixin,
+    TableVersionMixin,
 )
 from tap_luminous.client import CursorRejectedError, LuminousStream, Page
 from tap_luminous.concurrency import PageChain
@@ -35,6 +42,15 @@ from tap_luminous.timestamps import (
     format_timestamp,
     parse_timestamp,
     window_start,
+)
+from tap_luminous.versions import (
+    RUN_VERSION_KEY,
+    TABLE_VERSION_KEY,
+    check_stream_state,
+    full_reads_versioned,
+    new_version,
+    reconciliation_due,
+    record_reconciliation,
 )
 
 if t.TYPE_CHECKING:
@@ -51,7 +67,13 @@ def _next_cursor(page: Page) -> str | None:
     return None
 
 
-class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMixin, LuminousStream):
+class ExportStream(
+    StreamOwnedBookmarkMixin,
+    TableVersionMixin,
+    NestedChildrenMixin,
+    FastRecordsMixin,
+    LuminousStream,
+):
     """A stream read through a since/cursor/cutoff export endpoint."""
 
     replication_key = "updated_at"
@@ -95,26 +117,69 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
         lookback = int(self.config.get("lookback_window") or 0)
         return format_timestamp(window_start(bookmark, start, lookback))
 
+    def reconcile_start(self) -> str:
+        """Where a reconciliation starts: `start_date` (no bookmark, no lookback)."""
+        start = parse_start_date(self.config.get("start_date") or DEFAULT_START_DATE)
+        return format_timestamp(window_start(None, start, 0))
+
+    def versioned_read(self) -> str | None:
+        """Why a new run of this export is versioned (see versions.py), or None."""
+        reason = reconciliation_due(self.config, self.stream_state)
+        full_read = self.replication_method != "INCREMENTAL"
+        if reason is None and full_read and full_reads_versioned(self.config):
+            reason = f"{self.name} is read in full ({self.replication_method})"
+        return reason
+
     # -- the run ------------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        check_stream_state(self.name, self.stream_state, getattr(self._tap, "state_source", ""))
         self.start_children()
         saved = self.stream_state.get(RUN_STATE_KEY)
-        if isinstance(saved, dict) and saved.get("cursor") and saved.get("since"):
-            since = str(saved["since"])
+        saved = saved if isinstance(saved, dict) else {}
+        saved_version = saved.get(RUN_VERSION_KEY)
+        reason = None if saved_version else self.versioned_read()
+        if reason is not None and saved.get("since"):
             self.logger.info(
-                "Resuming the interrupted %s export (since %s, cutoff %s) from its saved cursor",
+                "Dropping the interrupted %s export (since %s): this run reconciles instead",
                 self.name,
+                saved["since"],
+            )
+            saved = {}
+        version: int | None = None
+        if saved.get("cursor") and saved.get("since"):
+            since = str(saved["since"])
+            version = saved_version
+            self.logger.info(
+                "Resuming the interrupted %s %s (since %s, cutoff %s) from its saved cursor%s",
+                self.name,
+                "reconciliation" if version else "export",
                 since,
                 saved.get("cutoff"),
+                f", table version {version}" if version else "",
             )
             cursor, cutoff = str(saved["cursor"]), saved.get("cutoff")
         else:
-            saved_since = saved.get("since") if isinstance(saved, dict) else None
-            since = str(saved_since) if saved_since else self.starting_since(context)
             cursor, cutoff = None, None
-            self.logger.info("Starting the %s export since %s", self.name, since)
+            if saved.get("since"):
+                since = str(saved["since"])
+            elif reason is not None:
+                since = self.reconcile_start()
+            else:
+                since = self.starting_since(context)
+            if saved_version or reason is not None:
+                # From the beginning of the window: a new version, larger than any saved one.
+                version = self._new_version(saved_version)
+                self.logger.info(
+                    "Starting a %s reconciliation since %s with table version %d (%s)",
+                    self.name,
+                    since,
+                    version,
+                    reason or "an interrupted reconciliation starts again",
+                )
+            else:
+                self.logger.info("Starting the %s export since %s", self.name, since)
         try:
-            yield from self._run_export(since, cursor, cutoff, context=context)
+            yield from self._run_export(since, cursor, cutoff, version, context=context)
         except CursorRejectedError as exc:
             # Once: restart the whole window from the saved `since` (never from start_date).
             self.logger.warning(
@@ -122,19 +187,28 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
                 exc,
                 since,
             )
-            yield from self._run_export(since, None, None, context=context)
+            if version is not None:
+                version = self._new_version(version)
+            yield from self._run_export(since, None, None, version, context=context)
+
+    def _new_version(self, *floors: t.Any) -> int:
+        return new_version(*floors, self.stream_state.get(TABLE_VERSION_KEY))
 
     def _run_export(
         self,
         since: str,
         cursor: str | None,
         cutoff: str | None,
+        version: int | None = None,
         *,
         context: Context | None,
     ) -> t.Iterator[dict[str, t.Any]]:
         paginator = ExportCursorPaginator(cursor, endpoint=f"GET {self.path}")
         progress = Progress(self.logger, self.name, self.progress_every)
-        run_state = {"since": since, "cutoff": cutoff, "cursor": cursor}
+        run_state: dict[str, t.Any] = {"since": since, "cutoff": cutoff, "cursor": cursor}
+        if version is not None:
+            run_state[RUN_VERSION_KEY] = version
+        self.begin_version(version)
         # The cursor chain is sequential: a thread follows it (reading each page's cursor from
         # its envelope) while this thread decodes and emits the rows of the pages before.
         chain: PageChain[Page] = PageChain(
@@ -164,7 +238,7 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
                 progress.page_done(len(records), sum(self.retry_counts.values()))
         finally:
             chain.close()
-        self._finish_run(guard.bookmark(str(run_state["cutoff"])))
+        self._finish_run(guard.bookmark(str(run_state["cutoff"])), version)
 
     def _where(self, cursor: str | None) -> str:
         return f"GET {self.path} ({'cursor page' if cursor else 'first page'})"
@@ -175,7 +249,11 @@ class ExportStream(StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMix
             return {"cursor": cursor, "limit": self.page_size}
         return {"since": since, "limit": self.page_size}
 
-    def _finish_run(self, cutoff: str) -> None:
+    def _finish_run(self, cutoff: str, version: int | None = None) -> None:
+        if version is not None:
+            # Every record is out (has_more was false): now, and only now, the version counts.
+            self.activate_version()
+            record_reconciliation(self.stream_state, version)
         self.stream_state.pop(RUN_STATE_KEY, None)
         if self.replication_method == "INCREMENTAL":
             self.write_bookmark(cutoff)

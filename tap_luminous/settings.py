@@ -133,6 +133,41 @@ CONFIG_SCHEMA = th.PropertiesList(
         "at a time). Records are emitted in page order either way.",
     ),
     th.Property(
+        "reconcile_every_days",
+        th.IntegerType,
+        default=0,
+        title="Reconcile every (days)",
+        description="Make a run a reconciliation when a stream's last finished one is this many "
+        "UTC calendar days old, or there is none yet (0-3650; 0, the default, never). A "
+        "reconciliation re-reads `sales_orders` and `products` from `start_date` and emits every "
+        "purchase order of the walk; every RECORD of the stream and of its child streams carries "
+        "one new table `version`, and one ACTIVATE_VERSION per stream follows its last record, so "
+        "a target that supports it (MeltanoLabs target-postgres) sets `_sdc_deleted_at` on rows "
+        "Luminous no longer serves: deactivated orders and products, and their child rows. A "
+        "failed or stopped reconciliation writes no ACTIVATE_VERSION and resumes, with its "
+        "version, on the next run. The time of the last one is kept in the state.",
+    ),
+    th.Property(
+        "reconcile_now",
+        th.BooleanType,
+        default=False,
+        title="Reconcile now",
+        description="Make this run a reconciliation of every selected stream, whatever "
+        "`reconcile_every_days` says (see there); meant for one run, e.g. "
+        "`TAP_LUMINOUS_RECONCILE_NOW=true meltano run tap-luminous target-postgres`.",
+    ),
+    th.Property(
+        "reconcile_full_reads",
+        th.BooleanType,
+        default=True,
+        title="Version full reads",
+        description="Streams read in full on every run (`purchase_orders` with "
+        "`purchase_orders_full_scan`, a stream the catalog sets to FULL_TABLE) carry a new table "
+        "`version` on every run and end with ACTIVATE_VERSION after a complete read, like a "
+        "reconciliation. `false`: no version and no ACTIVATE_VERSION on those runs "
+        "(reconciliations still have them).",
+    ),
+    th.Property(
         "keep_nested_arrays",
         th.BooleanType,
         default=True,
@@ -263,6 +298,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "max_response_mb": (1, 4096),
     "max_empty_pages": (1, 1000),
     "max_clock_skew_seconds": (0, 86400),
+    "reconcile_every_days": (0, 3650),
 }
 _NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "request_timeout": (1, 600),
@@ -400,6 +436,8 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
         "purchase_orders_verify_walk",
         "keep_nested_arrays",
         "include_sensitive_fields",
+        "reconcile_now",
+        "reconcile_full_reads",
     ):
         if config.get(flag) not in (None, True, False):
             raise SettingError(flag, "must be true or false")

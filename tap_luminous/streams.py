@@ -13,6 +13,7 @@ from tap_luminous._sdk_internals import (
     NestedArrayStream,
     NestedChildrenMixin,
     StreamOwnedBookmarkMixin,
+    TableVersionMixin,
 )
 from tap_luminous.client import LuminousStream, Page
 from tap_luminous.concurrency import Prefetch
@@ -24,6 +25,14 @@ from tap_luminous.records import EXTRA_FIELDS, INVALID_VALUES
 from tap_luminous.schema_loader import load_schema
 from tap_luminous.settings import DEFAULT_START_DATE, PURCHASE_ORDER_STATUSES, parse_start_date
 from tap_luminous.timestamps import format_timestamp, parse_timestamp, window_start
+from tap_luminous.versions import (
+    TABLE_VERSION_KEY,
+    check_stream_state,
+    full_reads_versioned,
+    new_version,
+    reconciliation_due,
+    record_reconciliation,
+)
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -48,7 +57,11 @@ class ProductsStream(ExportStream):
 
 
 class PurchaseOrdersStream(
-    StreamOwnedBookmarkMixin, NestedChildrenMixin, FastRecordsMixin, LuminousStream
+    StreamOwnedBookmarkMixin,
+    TableVersionMixin,
+    NestedChildrenMixin,
+    FastRecordsMixin,
+    LuminousStream,
 ):
     """Purchase orders from GET /purchase-orders (page numbers, no server-side incremental).
 
@@ -56,6 +69,11 @@ class PurchaseOrdersStream(
     updated at or after the bookmark (all of them on a full scan). The bookmark is the server's
     time (`Date` header) when the walk began, so a row updated during the walk is emitted again
     next run instead of being skipped.
+
+    A run that emits every purchase order (a full scan, FULL_TABLE, a reconciliation) tags its
+    records and its children's with a new table version and, once every listing is walked (and
+    verified), writes ACTIVATE_VERSION (tap_luminous/versions.py). A walk is never resumed, so a
+    failed one writes no ACTIVATE_VERSION and the next run takes a new version.
     """
 
     name = "purchase_orders"
@@ -96,9 +114,25 @@ class PurchaseOrdersStream(
         lookback = int(self.config.get("lookback_window") or 0)
         return format_timestamp(window_start(bookmark, start, lookback))
 
+    def versioned_read(self) -> str | None:
+        """Why this run is versioned (see versions.py), or None."""
+        reason = reconciliation_due(self.config, self.stream_state)
+        if reason is None and self.full_scan and full_reads_versioned(self.config):
+            reason = "every purchase order is emitted on every run (full scan)"
+        return reason
+
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        threshold = self.emit_threshold()
+        check_stream_state(self.name, self.stream_state, getattr(self._tap, "state_source", ""))
+        reason = self.versioned_read()
+        threshold = None if reason is not None else self.emit_threshold()
+        version = None
+        if reason is not None:
+            version = new_version(self.stream_state.get(TABLE_VERSION_KEY))
+            self.logger.info(
+                "Versioning the %s walk with table version %d (%s)", self.name, version, reason
+            )
         self.start_children()
+        self.begin_version(version)
         self.logger.info(
             "Walking all purchase-order pages; emitting %s",
             "every purchase order" if threshold is None else f"those updated since {threshold}",
@@ -113,6 +147,10 @@ class PurchaseOrdersStream(
         started = parse_timestamp(walk.started_at)
         assert started is not None
         bookmark = clamp_to_clock(started, self, f"GET {self.path}: the server's Date header")
+        if version is not None:
+            # Every listing walked and verified: now, and only now, the version counts.
+            self.activate_version()
+            record_reconciliation(self.stream_state, version)
         if self.replication_method == "INCREMENTAL":
             self.write_bookmark(bookmark)
             self.remember_children()

@@ -709,3 +709,175 @@ def test_drifted_payloads_load_through_a_validating_target(
         assert misfits > 0, "drift mode should leave values in _invalid_values"
         for name, (_schema, keys) in declared.items():
             table_health(db, name, keys)
+
+
+# --------------------------------------------------------------------------------------------
+# Reconciliation: deletes reach the warehouse (tap_luminous/versions.py)
+
+
+def _meltano_may_fail(meltano: Meltano, *args: str) -> subprocess.CompletedProcess[str]:
+    """`meltano ...` that is allowed to exit non-zero (the log is kept like the others')."""
+    argv = [str(meltano.exe), "--env-file", str(meltano.env_file), *args]
+    proc = subprocess.run(
+        argv,
+        cwd=REPO,
+        env=meltano.env(),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    meltano.log_count += 1
+    log = meltano.workdir / f"meltano-{meltano.log_count:02d}-{args[0]}-may-fail.log"
+    log.write_text(f"$ {' '.join(argv)}\n# exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def _saved_singer_state(meltano: Meltano) -> dict[str, t.Any]:
+    """The state Meltano would hand the next run (complete + partial), read from its system db."""
+    import sqlite3
+
+    conn = sqlite3.connect(meltano.workdir / "meltano.db")
+    try:
+        rows = conn.execute(
+            "SELECT completed_state, partial_state FROM state WHERE state_id = ?", (STATE_ID,)
+        ).fetchall()
+    finally:
+        conn.close()
+    assert rows, f"no state saved under {STATE_ID}"
+    completed, partial = (json.loads(value or "{}") for value in rows[0])
+    merged = dict(completed.get("singer_state") or {})
+    for stream, bookmark in (partial.get("singer_state") or {}).get("bookmarks", {}).items():
+        merged.setdefault("bookmarks", {})[stream] = bookmark
+    return merged
+
+
+def _business_rows(
+    db: Db, table: str, keys: tuple[str, ...]
+) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
+    """key -> the row as JSON, without the target's `_sdc_*` columns, plus those separately."""
+    out: dict[tuple[t.Any, ...], dict[str, t.Any]] = {}
+    for (text,) in db.query(f'SELECT to_jsonb(t)::text FROM "{db.schema}"."{table}" t'):
+        row = json.loads(text, parse_float=Decimal)
+        out[tuple(row[k] for k in keys)] = row
+    return out
+
+
+def _without_sdc(row: dict[str, t.Any]) -> dict[str, t.Any]:
+    return {k: v for k, v in row.items() if not k.startswith("_sdc_")}
+
+
+@pytest.mark.e2e
+def test_a_reconciliation_soft_deletes_rows_luminous_no_longer_serves(
+    pg_server: PgServer, meltano: Meltano, target_schema: str
+) -> None:
+    """Deactivate orders and a product in the fake; a reconciliation that fails after page k
+    writes no ACTIVATE_VERSION, the next run resumes it with the same version, and then
+    target-postgres sets `_sdc_deleted_at` on exactly the deactivated rows and their items, while
+    every other row, pages 1..k included, stays live with its business columns unchanged."""
+    from fake_luminous import Faults
+
+    clock = FakeClock(EPOCH)
+    dataset = Dataset.generate(
+        sales_orders=240, purchase_orders=30, products=40, seed=17, start=DATA_START, end=EPOCH
+    )
+    api = FakeLuminousAPI(dataset=dataset, token=TOKEN, clock=clock)
+    page, pages_before_fault = 40, 3
+    with api:
+        base_env = {
+            "TAP_LUMINOUS_API_URL": api.base_url,
+            "TAP_LUMINOUS_API_TOKEN": TOKEN,
+            "TAP_LUMINOUS_START_DATE": START_DATE,
+            "TAP_LUMINOUS_REQUEST_TIMEOUT": "20",
+            "TAP_LUMINOUS_MAX_RETRIES": "1",
+            "TAP_LUMINOUS_BACKOFF_MAX_SECONDS": "0",
+            "TAP_LUMINOUS_SALES_ORDERS_PAGE_SIZE": str(page),
+            **pg_server.target_postgres_env(target_schema),
+        }
+        declared = tap_streams(api)
+        keys = {name: k for name, (_, k) in declared.items()}
+        tables = ("sales_orders", "sales_order_items", "products", "purchase_orders")
+        assert set(tables) <= set(declared)
+
+        # ---- run 1: an ordinary run loads everything (no table version) ---------------------
+        meltano.extra_env = base_env
+        meltano("run", "tap-luminous", "target-postgres", timeout=RUN_TIMEOUT)
+        db = Db(pg_server, target_schema)
+        try:
+            before = {s: _business_rows(db, s, keys[s]) for s in tables}
+            assert all(r["_sdc_table_version"] is None for r in before["sales_orders"].values())
+
+            # ---- Luminous deactivates three orders and a product --------------------------
+            clock.advance(hours=1)
+            active = [r["order_id"] for r in api.expected_sales_orders(DATA_START, clock.now())]
+            gone_orders = [active[10], active[150], active[-1]]  # page 1, after the fault, last
+            gone_product = sorted(r["id"] for r in api.expected_products(DATA_START, EPOCH))[5]
+            for order_id in gone_orders:
+                api.deactivate_sales_order(order_id)
+            api.deactivate_product(gone_product)
+            clock.advance(seconds=30)
+            live = api.expected_sales_orders(DATA_START, clock.now())
+            first_pages = {r["order_id"] for r in live[: page * pages_before_fault]}
+            assert gone_orders[0] not in first_pages  # deactivated: not served at all
+            gone_items = {
+                i["order_item_id"] for o in gone_orders for i in dataset.sales_orders[o]["items"]
+            }
+            assert gone_items
+
+            # ---- run 2: a reconciliation that fails on page k+1 ---------------------------
+            def fail_after_k_pages(request: t.Any) -> None:
+                calls = [r for r in api.requests if r.path == "/sales-orders/export"]
+                if len(calls) == pages_before_fault + 1:
+                    api.faults = Faults(fail_statuses={"/sales-orders/export": [503] * 5})
+
+            api.clear_requests()
+            api.on_request = fail_after_k_pages
+            # Every stream is due (none was reconciled yet); products and purchase orders
+            # finish, sales_orders stops after page k.
+            base_env["TAP_LUMINOUS_RECONCILE_EVERY_DAYS"] = "365"
+            meltano.extra_env = base_env
+            failed = _meltano_may_fail(meltano, "run", "tap-luminous", "target-postgres")
+            api.on_request = None
+            api.faults = Faults()
+            assert failed.returncode != 0, failed.stderr[-3000:]
+            run = _saved_singer_state(meltano)["bookmarks"]["sales_orders"]["export"]
+            version = run["version"]
+            assert run["cursor"]
+            middle = _business_rows(db, "sales_orders", keys["sales_orders"])
+            loaded_with_version = {
+                k[0] for k, r in middle.items() if r["_sdc_table_version"] == version
+            }
+            assert loaded_with_version == first_pages, "pages 1..k are loaded with the version"
+            assert all(r["_sdc_deleted_at"] is None for r in middle.values()), (
+                "a failed reconciliation retired rows"
+            )
+
+            # ---- run 3: the next run resumes the reconciliation and finishes it ------------
+            meltano("run", "tap-luminous", "target-postgres", timeout=RUN_TIMEOUT)
+            after = {s: _business_rows(db, s, keys[s]) for s in tables}
+            retired = {
+                "sales_orders": {(o,) for o in gone_orders},
+                "sales_order_items": {(i,) for i in gone_items},
+                "products": {(gone_product,)},
+                "purchase_orders": set(),
+            }
+            for table in tables:
+                deleted = {k for k, r in after[table].items() if r["_sdc_deleted_at"] is not None}
+                assert deleted == retired[table], f"{table}: soft-deleted {sorted(deleted)[:10]}"
+                assert set(after[table]) == set(before[table]), f"{table}: rows came or went"
+                for key, row in after[table].items():
+                    if key not in retired[table]:
+                        assert _without_sdc(row) == _without_sdc(before[table][key]), (
+                            f"{table}{key}: business columns changed"
+                        )
+            sales_versions = {
+                r["_sdc_table_version"]
+                for k, r in after["sales_orders"].items()
+                if k not in retired["sales_orders"]
+            }
+            assert sales_versions == {version}, "the resumed reconciliation kept its version"
+            bookmarks = _saved_singer_state(meltano)["bookmarks"]
+            assert bookmarks["sales_orders"]["table_version"] == version
+            assert "export" not in bookmarks["sales_orders"]
+        finally:
+            db.close()

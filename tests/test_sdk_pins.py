@@ -79,3 +79,32 @@ def test_a_successful_test_run_prints_no_error_line(api, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert "ERROR" not in out.stderr, [line for line in out.stderr.splitlines() if "ERROR" in line]
     assert out.records  # one record per stream
+
+
+def test_the_table_version_hooks_we_rely_on():
+    """Reconciliations (tap_luminous/versions.py) set `Stream._stream_version`, which both record
+    paths copy into RECORD messages, write ACTIVATE_VERSION through
+    `Stream._write_activate_version_message` (one per stream-map alias), and turn off the SDK's
+    own ACTIVATE_VERSION, which `sync()` writes before the first record of a FULL_TABLE stream
+    when `emit_activate_version_messages` is true."""
+    from tap_luminous._sdk_internals import NestedArrayStream, TableVersionMixin
+    from tap_luminous.streams import ProductsStream
+
+    assert "self._stream_version: int | None = None" in inspect.getsource(CoreStream.__init__)
+    assert "version=self._stream_version" in inspect.getsource(CoreStream._generate_record_messages)
+    activate = CoreStream._write_activate_version_message
+    assert list(inspect.signature(activate).parameters) == ["self", "full_table_version"]
+    source = inspect.getsource(activate)
+    assert "stream=stream_map.stream_alias" in source
+    assert "RemoveRecordTransform" in source
+    sdk_property = inspect.getattr_static(CoreStream, "emit_activate_version_messages")
+    assert isinstance(sdk_property, property)
+    sync = inspect.getsource(CoreStream.sync)
+    assert "and self.emit_activate_version_messages" in sync
+    assert "self._write_activate_version_message(self._stream_version)" in sync
+    for stream_type in (SalesOrdersStream, ProductsStream, PurchaseOrdersStream, NestedArrayStream):
+        assert issubclass(stream_type, TableVersionMixin)
+        overridden = inspect.getattr_static(stream_type, "emit_activate_version_messages")
+        assert overridden is inspect.getattr_static(
+            TableVersionMixin, "emit_activate_version_messages"
+        )
