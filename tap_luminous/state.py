@@ -8,8 +8,10 @@ Layout (documented in the README, "How state works"):
         "<stream>": {
           "replication_key": "updated_at",
           "replication_key_value": "<timestamp>",
-          "export": {"since": "...", "cutoff": "...", "cursor": "..."},   # exports, mid-run
-          "child_streams": ["<child stream>", ...]
+          "export": {"since": "...", "cutoff": "...", "cursor": "...",    # exports, mid-run
+                     "version": <int>},                                   # reconciling only
+          "child_streams": ["<child stream>", ...],
+          "reconciled_at": "<timestamp>", "table_version": <int>          # see versions.py
         }
       }
     }
@@ -98,6 +100,10 @@ def _check_bookmark(stream: str, bookmark: t.Any, source: str) -> None:
     value = bookmark.get("replication_key_value")
     if value is not None and parse_timestamp(value) is None:
         raise StateError(source, f"`{where}.replication_key_value` {value!r} is not a timestamp")
+    reconciled = bookmark.get("reconciled_at")
+    if reconciled is not None and parse_timestamp(reconciled) is None:
+        raise StateError(source, f"`{where}.reconciled_at` {reconciled!r} is not a timestamp")
+    _check_version(bookmark.get("table_version"), f"{where}.table_version", source)
     run = bookmark.get("export")
     if run is None:
         return
@@ -108,3 +114,11 @@ def _check_bookmark(stream: str, bookmark: t.Any, source: str) -> None:
             raise StateError(source, f"`{where}.export.{key}` {run[key]!r} is not a timestamp")
     if run.get("cursor") is not None and not isinstance(run["cursor"], str):
         raise StateError(source, f"`{where}.export.cursor` is not a string")
+    _check_version(run.get("version"), f"{where}.export.version", source)
+
+
+def _check_version(value: t.Any, where: str, source: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise StateError(source, f"`{where}` {value!r} is not a positive whole number")

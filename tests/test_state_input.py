@@ -93,3 +93,24 @@ def test_a_state_without_the_marker_is_adopted(api, tmp_path):
     assert out.returncode == 0
     assert len(out.records.get("sales_orders", [])) < len(first.records["sales_orders"])
     assert out.final_state["tap_luminous"] == {"api": tenant_marker(api.base_url)}
+
+
+@pytest.mark.parametrize(
+    ("bookmark", "problem"),
+    [
+        ({"table_version": "v1"}, "`bookmarks.sales_orders.table_version` 'v1' is not a positive"),
+        (
+            {"reconciled_at": "soon"},
+            "`bookmarks.sales_orders.reconciled_at` 'soon' is not a timestamp",
+        ),
+        (
+            {"export": {"since": "2024-01-01", "version": -3}},
+            "export.version` -3 is not a positive",
+        ),
+    ],
+)
+def test_bad_reconciliation_keys_stop_before_any_request(api, tmp_path, bookmark, problem):
+    out = _run(api, tmp_path, json.dumps({"bookmarks": {"sales_orders": bookmark}}))
+    assert out.returncode == 1
+    assert problem in out.stderr.strip().splitlines()[-1]
+    assert not [r for r in api.requests if "/export" in r.path]
