@@ -285,6 +285,9 @@ CONFIG_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 KNOWN_SETTINGS = frozenset(CONFIG_SCHEMA["properties"])
+BOOLEAN_SETTINGS = tuple(
+    name for name, spec in CONFIG_SCHEMA["properties"].items() if "boolean" in spec.get("type", ())
+)
 
 _INT_RANGES: dict[str, tuple[int, int]] = {
     "sales_orders_page_size": (1, 1000),
@@ -374,6 +377,11 @@ def complete_settings(config: dict[str, t.Any]) -> None:
     for name, spec in CONFIG_SCHEMA["properties"].items():
         if "default" in spec and config.get(name) is None:
             config[name] = copy.deepcopy(spec["default"])
+    for name in BOOLEAN_SETTINGS:
+        value = config.get(name)
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            # Meltano passes `kind: string` settings as text, so it never rewrites a typo.
+            config[name] = value.strip().lower() == "true"
     for name in _NUMBER_RANGES:
         value = config.get(name)
         if isinstance(value, str):
@@ -431,16 +439,9 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
         raise SettingError(
             "invalid_values", f"must be 'side_column' or 'fail', got {config['invalid_values']!r}"
         )
-    for flag in (
-        "purchase_orders_full_scan",
-        "purchase_orders_verify_walk",
-        "keep_nested_arrays",
-        "include_sensitive_fields",
-        "reconcile_now",
-        "reconcile_full_reads",
-    ):
+    for flag in BOOLEAN_SETTINGS:
         if config.get(flag) not in (None, True, False):
-            raise SettingError(flag, "must be true or false")
+            raise SettingError(flag, f"must be true or false, got {config[flag]!r}")
     if config.get("batch_config"):
         raise SettingError(
             "batch_config", "BATCH messages are not supported by tap-luminous (see README)"

@@ -136,3 +136,15 @@ def test_about_markdown_renders():
     )
     assert proc.returncode == 0, proc.stderr
     assert "| api_token" in proc.stdout
+
+
+@pytest.mark.parametrize(("text", "value"), [("true", True), ("FALSE", False), (" True ", True)])
+def test_boolean_settings_given_as_text_are_read_strictly(api, text, value):
+    tap = TapLuminous(config={**config_for(api), "keep_nested_arrays": text})
+    assert tap.config["keep_nested_arrays"] is value
+
+
+@pytest.mark.parametrize("text", ["maybe", "yes", "1", "ture"])
+def test_other_boolean_text_stops_with_the_setting_named(api, text):
+    with pytest.raises(SettingError, match=r"^Invalid setting 'keep_nested_arrays': must be true"):
+        TapLuminous(config={**config_for(api), "keep_nested_arrays": text})
