@@ -126,6 +126,16 @@ def _pipeline(
     return results
 
 
+def _tap_output(
+    run: t.Callable[..., t.Any], argv: list[str], work: Path, timeout: float
+) -> t.Iterator[bytes]:
+    """The RECORD lines of one tap run (the same records whatever the output settings)."""
+    path = work / "tap-output-variant.jsonl"
+    run([argv], None, path, timeout)
+    with path.open("rb") as lines:
+        yield from (line for line in lines if line.startswith(b'{"type":"RECORD"'))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=20000)
@@ -200,6 +210,24 @@ def main() -> int:
             [target_argv("alone_v", True)], output, None, args.timeout
         )
         [target_plain] = run_children([target_argv("alone_nv", False)], output, None, args.timeout)
+        # The settings recommended once the tap guarantees valid records: no second validation
+        # in the target; parents without the nested arrays their child streams already carry.
+        _, fast_pipe = run_children(
+            [tap_argv, target_argv("pipe_nv", False)], None, None, args.timeout
+        )
+        lean = {**config, "keep_nested_arrays": False}
+        (work / "tap-lean.json").write_text(json.dumps(lean))
+        lean_argv = [
+            *tap,
+            "--config",
+            str(work / "tap-lean.json"),
+            "--catalog",
+            str(work / "catalog.json"),
+        ]
+        lean_records = sum(1 for line in _tap_output(run_children, lean_argv, work, args.timeout))
+        _, lean_pipe = run_children(
+            [lean_argv, target_argv("pipe_lean", False)], None, None, args.timeout
+        )
 
     def line(name: str, m: dict[str, float]) -> str:
         return (
@@ -219,6 +247,9 @@ def main() -> int:
     print(line("  of which the target process", target_in_pipe))
     print(line("target alone, validate_records: true", target_validating))
     print(line("target alone, validate_records: false", target_plain))
+    print(line("pipeline, target validate_records: false", fast_pipe))
+    print(line("pipeline, + tap keep_nested_arrays: false", lean_pipe))
+    assert lean_records == records, (lean_records, records)
     validation = target_validating["cpu"] - target_plain["cpu"]
     waiting = target_plain["wall"] - target_plain["cpu"]
     print(
