@@ -52,6 +52,10 @@ NEEDS_PG = (
     "needs a real tenant and a PostgreSQL server (tests/test_meltano_postgres.py runs it against "
     "the fake API and a throwaway PostgreSQL)"
 )
+NEEDS_TENANTS = (
+    "needs two real tenants and a PostgreSQL server (tests/test_meltano_tenants.py runs both "
+    "pipelines at the same time against two fake APIs and a throwaway PostgreSQL)"
+)
 
 #: Commands the test runs, as the README writes them (compared after shell tokenising).
 RUN = [
@@ -92,6 +96,9 @@ RUN = [
     """'{"singer_state": {"bookmarks": {"sales_orders": {"replication_key": "updated_at", """
     """"replication_key_value": "2026-01-01T00:00:00+00:00"}}}}'""",
     ".venv-meltano/bin/meltano state clear --force dev:tap-luminous-to-target-postgres",
+    ".venv-meltano/bin/meltano config list tap-luminous--acme",
+    ".venv-meltano/bin/meltano state get dev:tap-luminous--acme-to-target-postgres--per-tenant",
+    ".venv-meltano/bin/meltano state get dev:tap-luminous--globex-to-target-postgres--per-tenant",
 ]
 
 #: Commands not run, with the reason.
@@ -121,6 +128,10 @@ SKIP = {
     ),
     ".venv-meltano/bin/meltano run tap-luminous target-postgres": NEEDS_PG,
     ".venv-meltano/bin/meltano run --full-refresh tap-luminous target-postgres": NEEDS_PG,
+    ".venv-meltano/bin/meltano run tap-luminous--acme target-postgres--per-tenant": NEEDS_TENANTS,
+    ".venv-meltano/bin/meltano run tap-luminous--globex target-postgres--per-tenant": (
+        NEEDS_TENANTS
+    ),
 }
 
 #: Programs a fresh clone has after the lead commands, besides the project's own paths.
