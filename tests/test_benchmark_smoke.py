@@ -7,9 +7,12 @@ per stream with a positive tap rec/s, and writes the same results as JSON.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "benchmarks" / "bench.py"
@@ -47,3 +50,36 @@ def test_bench_quick(tmp_path: Path) -> None:
     assert {r["stream"] for r in results["results"]} == {"sales_orders", "purchase_orders"}
     assert all(r["tap_rec_per_s"] > 0 for r in results["results"])
     assert results["fake"]["pages_per_s"] > 0
+
+
+@pytest.mark.e2e
+def test_pipeline_benchmark_small() -> None:
+    """`benchmarks/pipeline.py` end to end on a small fake: every run loads and is reported."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "pipeline.py"),
+            "--orders",
+            "300",
+            "--purchase-orders",
+            "30",
+            "--timeout",
+            "240",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+        check=False,
+    )
+    if proc.returncode != 0 and "PostgresUnavailable" in proc.stderr:
+        if os.environ.get("TAP_LUMINOUS_REQUIRE_E2E") == "1":
+            pytest.fail(proc.stderr[-2000:])
+        pytest.skip("no PostgreSQL for the pipeline benchmark")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == 8, proc.stdout
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert _number(cells[2]) > 0, row  # records/s
+        assert _number(cells[4]) > 0, row  # peak RSS MiB
