@@ -24,38 +24,20 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from tap_luminous._sdk_internals import (
-    FastRecordsMixin,
-    NestedChildrenMixin,
-    StreamOwnedBookmarkMixin,
-    TableVersionMixin,
-)
-from tap_luminous.client import CursorRejectedError, LuminousStream, Page
 from tap_luminous.concurrency import PageChain
 from tap_luminous.errors import ProtocolError
-from tap_luminous.output import decoded
-from tap_luminous.paginators import ExportCursorPaginator
+from tap_luminous.failures import CursorRejectedError
+from tap_luminous.lazy import decoded
+from tap_luminous.parents import ParentStream
 from tap_luminous.progress import Progress
-from tap_luminous.settings import DEFAULT_START_DATE, parse_start_date
-from tap_luminous.timestamps import (
-    canonical_timestamp,
-    format_timestamp,
-    parse_timestamp,
-    window_start,
-)
-from tap_luminous.versions import (
-    RUN_VERSION_KEY,
-    TABLE_VERSION_KEY,
-    check_stream_state,
-    full_reads_versioned,
-    new_version,
-    reconciliation_due,
-    record_reconciliation,
-)
+from tap_luminous.timestamps import canonical_timestamp, format_timestamp, parse_timestamp
+from tap_luminous.versions import RUN_VERSION_KEY
 
 if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
+
+    from tap_luminous.envelope import Page
 
 RUN_STATE_KEY = "export"
 
@@ -67,23 +49,16 @@ def _next_cursor(page: Page) -> str | None:
     return None
 
 
-class ExportStream(
-    StreamOwnedBookmarkMixin,
-    TableVersionMixin,
-    NestedChildrenMixin,
-    FastRecordsMixin,
-    LuminousStream,
-):
+class ExportStream(ParentStream):
     """A stream read through a since/cursor/cutoff export endpoint."""
 
-    replication_key = "updated_at"
-    is_sorted = False
     #: Setting that holds the `limit` for this endpoint.
     page_size_setting: str = ""
+    run_state_key = RUN_STATE_KEY
 
     @property
     def page_size(self) -> int:
-        return int(self.config.get(self.page_size_setting) or 1000)
+        return int(self.config[self.page_size_setting])
 
     def request_carried_cursor(self, response: requests.Response) -> bool:
         return "cursor=" in (response.request.url or "")
@@ -99,40 +74,14 @@ class ExportStream(
         return None
 
     # -- where a run starts -------------------------------------------------------------------
-    def starting_since(self, context: Context | None) -> str:
+    def starting_since(self) -> str:
         """The bookmark (else start_date), minus the lookback window, in canonical UTC form."""
-        bookmark = (
-            parse_timestamp(self.stream_state.get("replication_key_value"))
-            if self.replication_method == "INCREMENTAL"
-            else None
-        )
-        if bookmark and (backfill := self.children_to_backfill()):
-            self.logger.warning(
-                "Child streams %s are new since the last %s run: backfilling from start_date",
-                ", ".join(backfill),
-                self.name,
-            )
-            bookmark = None
-        start = parse_start_date(self.config.get("start_date") or DEFAULT_START_DATE)
-        lookback = int(self.config.get("lookback_window") or 0)
-        return format_timestamp(window_start(bookmark, start, lookback))
-
-    def reconcile_start(self) -> str:
-        """Where a reconciliation starts: `start_date` (no bookmark, no lookback)."""
-        start = parse_start_date(self.config.get("start_date") or DEFAULT_START_DATE)
-        return format_timestamp(window_start(None, start, 0))
-
-    def versioned_read(self) -> str | None:
-        """Why a new run of this export is versioned (see versions.py), or None."""
-        reason = reconciliation_due(self.config, self.stream_state)
-        full_read = self.replication_method != "INCREMENTAL"
-        if reason is None and full_read and full_reads_versioned(self.config):
-            reason = f"{self.name} is read in full ({self.replication_method})"
-        return reason
+        bookmark, _ = self.saved_bookmark("backfilling from start_date")
+        return self.window_from(bookmark)
 
     # -- the run ------------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        check_stream_state(self.name, self.stream_state, getattr(self._tap, "state_source", ""))
+        self.check_state()
         self.start_children()
         saved = self.stream_state.get(RUN_STATE_KEY)
         saved = saved if isinstance(saved, dict) else {}
@@ -163,12 +112,12 @@ class ExportStream(
             if saved.get("since"):
                 since = str(saved["since"])
             elif reason is not None:
-                since = self.reconcile_start()
+                since = self.start_date_floor()
             else:
-                since = self.starting_since(context)
+                since = self.starting_since()
             if saved_version or reason is not None:
                 # From the beginning of the window: a new version, larger than any saved one.
-                version = self._new_version(saved_version)
+                version = self.new_table_version(saved_version)
                 self.logger.info(
                     "Starting a %s reconciliation since %s with table version %d (%s)",
                     self.name,
@@ -188,11 +137,8 @@ class ExportStream(
                 since,
             )
             if version is not None:
-                version = self._new_version(version)
+                version = self.new_table_version(version)
             yield from self._run_export(since, None, None, version, context=context)
-
-    def _new_version(self, *floors: t.Any) -> int:
-        return new_version(*floors, self.stream_state.get(TABLE_VERSION_KEY))
 
     def _run_export(
         self,
@@ -238,7 +184,7 @@ class ExportStream(
                 progress.page_done(len(records), sum(self.retry_counts.values()))
         finally:
             chain.close()
-        self._finish_run(guard.bookmark(str(run_state["cutoff"])), version)
+        self.finish_run(guard.bookmark(str(run_state["cutoff"])), version)
 
     def _where(self, cursor: str | None) -> str:
         return f"GET {self.path} ({'cursor page' if cursor else 'first page'})"
@@ -249,18 +195,40 @@ class ExportStream(
             return {"cursor": cursor, "limit": self.page_size}
         return {"since": since, "limit": self.page_size}
 
-    def _finish_run(self, cutoff: str, version: int | None = None) -> None:
-        if version is not None:
-            # Every record is out (has_more was false): now, and only now, the version counts.
-            self.activate_version()
-            record_reconciliation(self.stream_state, version)
-        self.stream_state.pop(RUN_STATE_KEY, None)
-        if self.replication_method == "INCREMENTAL":
-            self.write_bookmark(cutoff)
-            self.remember_children()
-        self.finish_children()
-        self.report_findings()
-        self.flush_output()
+
+class ExportCursorPaginator:
+    """`since` starts a run (token None), then `next_cursor` until `has_more` is false.
+
+    An empty page with `has_more` true continues; a full page followed by an empty last page ends
+    normally; `has_more` true without a cursor is a protocol error. (The SDK's paginator loop is
+    not used: the export reads parsed pages, and its state moves page by page.)
+    """
+
+    def __init__(self, start_cursor: str | None = None, endpoint: str = "The export") -> None:
+        self.current_value = start_cursor
+        self.finished = False
+        self.count = 0
+        self._endpoint = endpoint
+
+    def advance(self, response: Page) -> None:
+        self.count += 1
+        if not self.has_more(response):
+            self.finished = True
+            return
+        next_cursor = self.get_next(response)
+        if not next_cursor:
+            raise ProtocolError(
+                f"{self._endpoint}: has_more=true with a null next_cursor; stopping without "
+                "advancing the bookmark"
+            )
+        self.current_value = next_cursor
+
+    def has_more(self, response: Page) -> bool:
+        return response.body.get("has_more") is True
+
+    def get_next(self, response: Page) -> str | None:
+        cursor = response.body.get("next_cursor")
+        return cursor if isinstance(cursor, str) else None
 
 
 class _ExportGuard:
@@ -282,7 +250,7 @@ class _ExportGuard:
         self.since = parse_timestamp(since)
         self.cutoff: dt.datetime | None = None
         self.key = (stream.primary_keys or ("id",))[0]
-        self.max_empty = int(stream.config.get("max_empty_pages") or 3)
+        self.max_empty = int(stream.config["max_empty_pages"])
         self.cursors: set[str] = set()
         self.empty_in_a_row = 0
         # The window, widened by the server's granularity, as canonical strings (fast compare).
@@ -368,7 +336,7 @@ class _ExportGuard:
                 f"the run's cutoff {format_timestamp(value)} is before its since "
                 f"{format_timestamp(self.since)}"
             )
-        return clamp_to_clock(value, self.stream, f"{self.endpoint}: the export's cutoff")
+        return self.stream.not_ahead_of_clock(value, f"{self.endpoint}: the export's cutoff")
 
     def _fail(self, problem: str) -> t.NoReturn:
         raise ProtocolError(f"{self.endpoint}: {problem}; stopping without advancing the bookmark")
@@ -391,21 +359,3 @@ def _repeats(row: dict[str, t.Any], last: tuple[str, t.Any], key: str) -> bool:
     if updated is None:
         return False
     return _before_or_same((updated, decoded(row.get(key))), last)
-
-
-def clamp_to_clock(value: dt.datetime, stream: LuminousStream, what: str) -> str:
-    """`value` as a bookmark, or this machine's time when `value` is too far in the future."""
-    skew = dt.timedelta(seconds=float(stream.config.get("max_clock_skew_seconds", 900)))
-    now = dt.datetime.now(dt.timezone.utc)
-    if value > now + skew:
-        stream.logger.warning(
-            "%s %s is %s ahead of this machine's clock (max_clock_skew_seconds=%s); storing "
-            "the clock's time %s as the bookmark instead, so later runs still extract",
-            what,
-            format_timestamp(value),
-            value - now,
-            int(skew.total_seconds()),
-            format_timestamp(now),
-        )
-        return format_timestamp(now)
-    return format_timestamp(value)

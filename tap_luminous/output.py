@@ -3,13 +3,12 @@
 The SDK conforms every record by walking its schema value by value and serialises each message
 with simplejson, flushing stdout per message; for a nested sales order that is most of the
 tap's CPU time. Records here come straight from JSON (str, int, bool, None, Decimal, lists and
-dicts; or, for exports, top-level values still as JSON text, `msgspec.Raw`, decoded only where
-a conversion needs them and otherwise written out verbatim). For those values the SDK's
-conformance changes only two things: it drops properties that an object schema without
-`additionalProperties` does not list, and it turns values of boolean-only properties into
-booleans. `compile_conformer` precomputes exactly that per schema
-and leaves every other subtree untouched; tests/test_output.py proves its output equal to the
-SDK's (`conform_record_data_types`) on the fake's data and on hypothesis-generated records.
+dicts), top-level values possibly still JSON text (the lazy-value rule, lazy.py). For those
+values the SDK's conformance changes only two things: it drops properties that an object
+schema without `additionalProperties` does not list, and it turns values of boolean-only
+properties into booleans. `compile_conformer` precomputes exactly that per schema and leaves
+every other subtree untouched; tests/test_output.py proves its output equal to the SDK's
+(`conform_record_data_types`) on the fake's data and on hypothesis-generated records.
 """
 
 from __future__ import annotations
@@ -29,6 +28,8 @@ from singer_sdk.helpers._typing import (
 )
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
 
+from tap_luminous.lazy import decoded
+
 if t.TYPE_CHECKING:
     from singer_sdk.singerlib.encoding.simple import Message
 
@@ -45,26 +46,8 @@ def _enc_hook(value: t.Any) -> t.Any:
 
 
 _ENCODER = msgspec.json.Encoder(enc_hook=_enc_hook, decimal_format="number")
-_DECODE_JSON = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
 
 
-def decoded(value: t.Any) -> t.Any:
-    """A value kept as JSON text (`msgspec.Raw`, see Page.materialize) as Python objects."""
-    return _DECODE_JSON(value) if isinstance(value, msgspec.Raw) else value
-
-
-def fully_decoded(value: t.Any) -> t.Any:
-    """`value` with every `msgspec.Raw` inside it decoded (for the SDK's own record path)."""
-    if isinstance(value, msgspec.Raw):
-        return _DECODE_JSON(value)
-    if isinstance(value, dict):
-        return {key: fully_decoded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [fully_decoded(item) for item in value]
-    return value
-
-
-# -- conformance -------------------------------------------------------------------------------
 def _primitive(schema: dict[str, t.Any]) -> Conformer | None:
     if not _is_exclusive_boolean_type(schema):
         return None  # JSON scalars pass through the SDK's primitive conformance unchanged

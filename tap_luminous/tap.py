@@ -14,10 +14,11 @@ from singer_sdk.helpers.capabilities import (
     TapCapabilities,
 )
 
+from tap_luminous import erp_streams
 from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
-from tap_luminous.client import RequestPacer
 from tap_luminous.errors import SettingError
 from tap_luminous.output import BufferedSingerWriter
+from tap_luminous.pacing import RequestPacer
 from tap_luminous.settings import (
     CONFIG_SCHEMA,
     complete_settings,
@@ -44,6 +45,7 @@ PARENT_STREAM_TYPES: tuple[type[LuminousStream], ...] = (
     SalesOrdersStream,
     PurchaseOrdersStream,
     ProductsStream,
+    *erp_streams.PARENTS,
 )
 CHILD_STREAM_TYPES: tuple[type[Stream], ...] = (
     SalesOrderItemsStream,
@@ -51,6 +53,7 @@ CHILD_STREAM_TYPES: tuple[type[Stream], ...] = (
     SalesOrderShipmentsStream,
     PurchaseOrderItemsStream,
     PurchaseOrderPaymentsStream,
+    *erp_streams.CHILDREN,
 )
 
 

@@ -70,9 +70,9 @@ def check_stream_state(stream: str, state: t.Mapping[str, t.Any], source: str) -
 
 def reconciliation_due(config: t.Mapping[str, t.Any], state: t.Mapping[str, t.Any]) -> str | None:
     """Why this run reconciles the stream whose state is `state`, or None when it does not."""
-    if config.get("reconcile_now"):
+    if config["reconcile_now"]:
         return "reconcile_now is set"
-    days = int(config.get("reconcile_every_days") or 0)
+    days = int(config["reconcile_every_days"])
     if days <= 0:
         return None
     last = parse_timestamp(state.get(RECONCILED_AT_KEY))
@@ -92,4 +92,4 @@ def record_reconciliation(state: t.MutableMapping[str, t.Any], version: int) -> 
 
 def full_reads_versioned(config: t.Mapping[str, t.Any]) -> bool:
     """Whether streams read in full on every run carry a version (`reconcile_full_reads`)."""
-    return config.get("reconcile_full_reads", True) is not False
+    return bool(config["reconcile_full_reads"])

@@ -22,7 +22,22 @@ def test_discover_lists_every_stream_with_keys(api, tmp_path):
         "sales_order_shipments",
         "purchase_order_items",
         "purchase_order_payments",
+        # issue 15: the rest of the ERP, not selected by default
+        *("inventory_stocks", "inventory_location_stocks", "invoices", "invoice_items"),
+        *("invoice_payments", "customer_returns", "customer_return_items", "inbound_shipments"),
+        *("inbound_shipment_items", "receiving_reports", "receiving_report_items", "companies"),
+        *("suppliers", "warehouses", "locations", "unit_conversion_rules", "contacts"),
+        *("custom_field_definitions", "fulfillment_orders", "transfer_orders", "boms"),
+        *("purchase_order_shipments", "price_schedules", "product_pricing"),
     }
+    selected_by_default = {
+        name
+        for name, entry in streams.items()
+        if next(m for m in entry["metadata"] if m["breadcrumb"] == [])["metadata"].get(
+            "selected-by-default"
+        )
+    }
+    assert len(selected_by_default) == 8
     assert streams["sales_orders"]["key_properties"] == ["order_id"]
     assert streams["sales_orders"]["replication_key"] == "updated_at"
     assert api.requests == []  # discovery sends no request

@@ -20,7 +20,9 @@ import pytest
 import requests
 
 from fake_luminous import Faults
-from tap_luminous.client import LuminousStream, RequestPacer, _retry_after_seconds
+from tap_luminous.client import LuminousStream
+from tap_luminous.failures import retry_after_seconds
+from tap_luminous.pacing import RequestPacer
 from tap_luminous.errors import ApiError
 from tap_luminous.tap import TapLuminous
 from tests.conftest import EPOCH, TOKEN, config_for
@@ -184,7 +186,7 @@ def test_429_without_retry_after_backs_off_exponentially_with_jitter(small_api, 
 def test_retry_after_is_read_as_seconds_or_an_http_date(headers, seconds):
     response = requests.Response()
     response.headers.update(headers)
-    assert _retry_after_seconds(response) == seconds
+    assert retry_after_seconds(response) == seconds
 
 
 def test_backoff_schedule_is_full_jitter_exponential_under_the_ceiling(api):
@@ -566,7 +568,7 @@ def test_the_tap_slows_down_before_the_rate_budget_runs_out(make_api, caplog, st
 
 
 def test_a_429_holds_every_thread_of_the_shared_pacer():
-    from tap_luminous.client import RequestPacer
+    from tap_luminous.pacing import RequestPacer
 
     now = [100.0]
     slept: list[float] = []

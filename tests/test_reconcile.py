@@ -24,6 +24,7 @@ from fake_luminous import Faults
 from tap_luminous import versions
 from tap_luminous.errors import ApiError, SettingError
 from tap_luminous.output import BufferedSingerWriter
+from tap_luminous.settings import complete_settings
 from tap_luminous.state import StateError
 from tap_luminous.tap import TapLuminous
 from tap_luminous.timestamps import canonical_timestamp, format_timestamp
@@ -336,7 +337,12 @@ def test_an_interrupted_incremental_export_gives_way_to_a_due_reconciliation(sma
 def test_the_schedule_counts_utc_calendar_days_since_the_last_reconciliation(monkeypatch):
     now = dt.datetime(2026, 6, 10, 0, 30, tzinfo=UTC)
     monkeypatch.setattr(versions, "utc_now", lambda: now)
-    due = versions.reconciliation_due
+
+    def due(config: dict[str, t.Any], state: dict[str, t.Any]) -> str | None:
+        complete = dict(config)
+        complete_settings(complete)  # the tap reads the completed config
+        return versions.reconciliation_due(complete, state)
+
     assert due({}, {}) is None
     assert due({"reconcile_every_days": 0}, {}) is None
     assert "no reconciliation" in (due({"reconcile_every_days": 7}, {}) or "")

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from tap_luminous.errors import ProtocolError
-from tap_luminous.output import fully_decoded
+from tap_luminous.lazy import fully_decoded
 from tap_luminous.records import SENSITIVE_FIELDS, RecordShaper
 from tap_luminous.schema_loader import load_schema
 from tests.strict_schema import schema_errors, strict_validator

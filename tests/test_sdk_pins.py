@@ -6,12 +6,16 @@ bookmark silently going wrong.
 
 from __future__ import annotations
 
+import ast
+import importlib
 import inspect
+import typing as t
+from pathlib import Path
 
 from singer_sdk.streams import Stream
 from singer_sdk.streams.core import Stream as CoreStream
 
-from tap_luminous._sdk_internals import StreamOwnedBookmarkMixin
+from tap_luminous._sdk_internals import PRIVATE_SDK_NAMES, StreamOwnedBookmarkMixin
 from tap_luminous.streams import PurchaseOrdersStream, SalesOrdersStream
 from tests.conftest import config_for
 from tests.singer_io import run_tap
@@ -108,3 +112,79 @@ def test_the_table_version_hooks_we_rely_on():
         assert overridden is inspect.getattr_static(
             TableVersionMixin, "emit_activate_version_messages"
         )
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+# --------------------------------------------------------------------------------------------
+# The list of private SDK names (tap_luminous._sdk_internals.PRIVATE_SDK_NAMES)
+
+_SDK_CLASSES = (
+    "singer_sdk.streams.core:Stream",
+    "singer_sdk.streams.rest:RESTStream",
+    "singer_sdk.tap_base:Tap",
+    "singer_sdk.plugin_base:PluginBase",
+)
+
+
+def _sdk_class(spec: str) -> type:
+    module, name = spec.split(":")
+    return t.cast("type", getattr(importlib.import_module(module), name))
+
+
+def _set_in_source(cls: type, attr: str) -> bool:
+    return any(
+        f"self.{attr} " in inspect.getsource(klass) or f"self.{attr}:" in inspect.getsource(klass)
+        for klass in cls.__mro__
+        if klass.__module__.startswith("singer_sdk")
+    )
+
+
+def test_every_listed_private_sdk_name_still_exists():
+    for module_name, dotted, where in PRIVATE_SDK_NAMES:
+        owner: t.Any = importlib.import_module(module_name)
+        *path, attr = dotted.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        exists = hasattr(owner, attr) or (isinstance(owner, type) and _set_in_source(owner, attr))
+        assert exists, f"{module_name}.{dotted} (used by {where}) is gone"
+
+
+def _private_names_used_by_the_package() -> tuple[set[tuple[str, str]], set[str]]:
+    """(module, name) imported from private SDK modules or as private names; attributes `_x`."""
+    imported: set[tuple[str, str]] = set()
+    attributes: set[str] = set()
+    for path in sorted((REPO / "tap_luminous").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("singer_sdk"):
+                private_module = any(p.startswith("_") for p in node.module.split("."))  # type: ignore[union-attr]
+                for alias in node.names:
+                    if private_module or alias.name.startswith("_"):
+                        imported.add((t.cast("str", node.module), alias.name))
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+                if not node.attr.startswith("__"):
+                    attributes.add(node.attr)
+            elif (
+                isinstance(node, ast.FunctionDef)
+                and node.name.startswith("_")
+                and not node.name.startswith("__")
+            ):
+                attributes.add(node.name)
+    return imported, attributes
+
+
+def test_the_package_uses_no_private_sdk_name_that_is_not_listed():
+    listed_imports = {(module, dotted) for module, dotted, _ in PRIVATE_SDK_NAMES}
+    listed_attrs = {dotted.rsplit(".", 1)[-1] for _, dotted, _ in PRIVATE_SDK_NAMES}
+    imported, attributes = _private_names_used_by_the_package()
+    assert imported, "the scan found no private import at all: it is broken"
+    assert imported <= listed_imports, sorted(imported - listed_imports)
+    classes = [_sdk_class(spec) for spec in _SDK_CLASSES]
+    sdk_private = {
+        attr
+        for attr in attributes
+        if any(hasattr(cls, attr) or _set_in_source(cls, attr) for cls in classes)
+    }
+    assert "_increment_stream_state" in sdk_private  # the scan sees the overrides
+    assert sdk_private <= listed_attrs, sorted(sdk_private - listed_attrs)

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from tap_luminous.client import Page
+from tap_luminous.envelope import Page
 from tap_luminous.errors import ProtocolError
-from tap_luminous.paginators import ExportCursorPaginator
+from tap_luminous.export import ExportCursorPaginator
 from tap_luminous.schema_loader import load_schema
 from tap_luminous.timestamps import canonical_timestamp
 

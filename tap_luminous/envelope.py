@@ -1,0 +1,65 @@
+"""One page of a Luminous list: the envelope read first, its `data` kept as JSON text.
+
+The paginators and checks need only the envelope (`meta`, `has_more`, `next_cursor`). The rows
+stay undecoded JSON (`msgspec.Raw`) until the stream's RecordShaper checks them against the
+schema and decodes them once (tap_luminous/records.py, "lazy values" there).
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import typing as t
+from dataclasses import dataclass
+
+import msgspec
+
+
+@dataclass(slots=True)
+class Page:
+    """One parsed API page: the envelope plus what the paginators and state need.
+
+    `raw_records` is the `data` array still as JSON text; `LuminousStream.page_rows` turns it
+    into rows valid against the stream's schema (see tap_luminous/records.py).
+    """
+
+    records: list[dict[str, t.Any]]
+    body: dict[str, t.Any]
+    params: dict[str, t.Any]
+    server_date: str | None = None
+    raw_records: msgspec.Raw | list[t.Any] | None = None
+
+
+class _Envelope(msgspec.Struct):
+    """A page with `data` left as JSON text: the paginators read the envelope first, and the
+    rows are checked and decoded once, by the stream's RecordShaper."""
+
+    data: msgspec.Raw
+    meta: t.Any = None
+    has_more: t.Any = None
+    next_cursor: t.Any = None
+
+
+_decode_envelope = msgspec.json.Decoder(_Envelope, float_hook=decimal.Decimal).decode
+
+
+def decode_envelope(content: bytes) -> dict[str, t.Any]:
+    """The envelope as Python objects (numbers as Decimal), `data` as JSON text.
+
+    A body msgspec refuses although it is JSON (a lone surrogate escape such as `\\ud800`)
+    is decoded by the standard library instead; the record path then repairs that text.
+    """
+    try:
+        envelope = _decode_envelope(content)
+    except msgspec.DecodeError:
+        body = json.loads(content.decode("utf-8", "surrogateescape"), parse_float=decimal.Decimal)
+        if not isinstance(body, dict):
+            raise msgspec.ValidationError("expected a JSON object") from None
+        return body
+    is_list = bytes(memoryview(envelope.data)[:1]) == b"["
+    return {
+        "data": envelope.data if is_list else None,
+        "has_more": envelope.has_more,
+        "next_cursor": envelope.next_cursor,
+        "meta": envelope.meta,
+    }

@@ -1,0 +1,265 @@
+"""How a request failed: one stable reason for the retry report, one line for the error.
+
+Every retriable failure becomes a `TransientError` with a short, stable `reason` ("429", "503",
+"connection", "timeout", "invalid_json", "wrong_shape") for the per-stream retry report, and a
+`detail` (status, the server's message) for the one-line error when retries run out. Statuses
+that retrying cannot fix (redirects, 401, 403, other 4xx) become an `ApiError` at once.
+"""
+
+from __future__ import annotations
+
+import decimal
+import email.utils
+import math
+import re
+import time
+import typing as t
+from urllib.parse import urlsplit
+
+import msgspec
+import requests
+import urllib3.exceptions
+from singer_sdk.exceptions import RetriableAPIError
+
+from tap_luminous.errors import ApiError
+from tap_luminous.timestamps import canonical_timestamp
+
+if t.TYPE_CHECKING:
+    from tap_luminous.transport import Deadline
+
+_decode_json = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
+
+#: What a send can raise for a network fault (a dropped body is ChunkedEncodingError).
+NETWORK_ERRORS = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    ConnectionResetError,
+)
+#: Retried by the backoff decorator (the SDK's list; ours arrive as TransientError).
+TRANSIENT_ERRORS = (RetriableAPIError, *NETWORK_ERRORS)
+
+
+class TransientError(RetriableAPIError):
+    """A retriable failure of one request.
+
+    `reason` is short and stable (it keys the retry report); `detail` says what happened (status,
+    the server's message) without the "GET <path>" prefix, for the error when retries run out.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        detail: str,
+        reason: str,
+        response: requests.Response | None = None,
+    ) -> None:
+        super().__init__(f"GET {path}: {detail}", response)
+        self.reason = reason
+        self.detail = detail
+
+
+class CursorRejectedError(ApiError):
+    """The export refused a cursor (expired, tampered, from another run): restart from `since`."""
+
+
+_HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def server_message(response: requests.Response, secret: str | None = None) -> str:
+    """The server's `message` and `errors` (Laravel style) on one short line, for error lines.
+
+    An HTML error page (a proxy's 502/503) is reduced to its title. Whitespace, including the
+    CR/LF of such pages, is collapsed so the message never breaks the one-line error. `secret`
+    (the token) is masked in case the server echoes it.
+    """
+    content = response.content or b""
+    try:
+        body = _decode_json(content)
+    except (msgspec.DecodeError, ValueError):
+        text = content.decode("utf-8", "replace")
+        if "html" in response.headers.get("Content-Type", "") or text.lstrip().startswith("<"):
+            match = _HTML_TITLE.search(text)
+            title = _HTML_TAG.sub(" ", match.group(2)) if match else ""
+            text = f"HTML page '{' '.join(title.split())}'" if title.strip() else "an HTML page"
+        message = text
+    else:
+        if isinstance(body, dict):
+            parts = [str(body.get("message") or "").strip()]
+            if body.get("errors"):
+                parts.append(f"errors={msgspec.json.encode(body['errors']).decode()[:300]}")
+            message = " ".join(p for p in parts if p)
+        else:
+            message = msgspec.json.encode(body).decode()
+    message = " ".join(message.split())
+    if len(message) > 400:
+        message = message[:400] + "..."
+    return mask(message, secret)
+
+
+def mask(text: str, secret: str | None) -> str:
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "***")
+    return text
+
+
+def status_detail(response: requests.Response, secret: str | None = None) -> str:
+    """'<status> <reason phrase>: <server message>' on one line."""
+    status = f"{response.status_code} {response.reason or ''}".strip()
+    message = server_message(response, secret)
+    return f"{status}: {message}" if message else status
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date), else None."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    # Measure against the server's own clock when it sent one, so a skewed local clock
+    # neither shortens nor stretches the wait.
+    now_header = response.headers.get("Date")
+    try:
+        now = email.utils.parsedate_to_datetime(now_header) if now_header else None
+    except (TypeError, ValueError):
+        now = None
+    reference = now.timestamp() if now else time.time()
+    return max(0.0, when.timestamp() - reference)
+
+
+def page_of(params: dict[str, t.Any]) -> str:
+    if "page" in params:
+        return f"page {params['page']}"
+    return "a cursor page" if params.get("cursor") else "the first page"
+
+
+def http_date_to_canonical(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return canonical_timestamp(email.utils.parsedate_to_datetime(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def reason_for(exc: BaseException | None) -> str:
+    """Reason for a retry that did not come through TransientError (kept stable all the same)."""
+    if exc is not None and is_timeout(exc):
+        return "timeout"
+    if isinstance(exc, NETWORK_ERRORS):
+        return "connection"
+    if isinstance(exc, RetriableAPIError) and exc.response is not None:
+        return str(exc.response.status_code)
+    return type(exc).__name__ if exc else "unknown"
+
+
+def _causes(exc: BaseException) -> t.Iterator[BaseException]:
+    """`exc` and what it wraps: urllib3's `reason`, exceptions in `args`, `__cause__`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        reason = getattr(current, "reason", None)
+        wrapped = [a for a in current.args if isinstance(a, BaseException)]
+        if isinstance(reason, BaseException):
+            current = reason
+        elif wrapped:
+            current = wrapped[-1]
+        else:
+            current = current.__cause__ or current.__context__
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """A connect/read timeout, also when requests wraps a body-read timeout in ConnectionError."""
+    for cause in _causes(exc):
+        # urllib3 2 derives NewConnectionError (refused, unreachable) from ConnectTimeoutError.
+        if isinstance(cause, urllib3.exceptions.NewConnectionError):
+            return False
+        if isinstance(
+            cause, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+        ):
+            return True
+    return False
+
+
+def network_detail(exc: BaseException) -> str:
+    """The innermost cause of a network error, shortly: '[Errno 104] Connection reset by peer'."""
+    root = list(_causes(exc))[-1]
+    text = " ".join(str(root).split()) or type(root).__name__
+    if not text.startswith(type(root).__name__):
+        text = f"{type(root).__name__}: {text}"
+    return text[:300]
+
+
+def seconds_text(value: float) -> str:
+    """1.0 -> '1', 0.25 -> '0.25', 15552000.0 -> '15552000'."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def check_status(
+    response: requests.Response, path: str, base_url: str, secret: str | None, *, cursor: bool
+) -> None:
+    """Raise for a status that is not a 2xx: at once, or as a TransientError to retry.
+
+    `cursor`: the request carried an export cursor, so a 4xx means the cursor was refused.
+    """
+    status = response.status_code
+    if 300 <= status < 400:
+        location = urlsplit(response.headers.get("Location", ""))
+        target = location.hostname or urlsplit(base_url).hostname
+        raise ApiError(
+            f"GET {path}: refusing to follow a {status} redirect to host '{target}'; "
+            "the API token is only sent to the configured API host"
+        )
+    if status == 401:
+        raise ApiError(
+            f"GET {path}: the API rejected the token (401 Unauthorized); "
+            "check the api_token setting"
+        )
+    if status == 403:
+        raise ApiError(
+            f"GET {path}: the token was accepted but lacks access to this endpoint (403 Forbidden)"
+        )
+    if status in (408, 429) or status >= 500:
+        raise TransientError(path, status_detail(response, secret), str(status), response)
+    if 400 <= status < 500:
+        message = f"GET {path}: {status_detail(response, secret)}"
+        if cursor:
+            raise CursorRejectedError(message)
+        raise ApiError(message)
+
+
+def network_error(
+    path: str, exc: BaseException, timeout: float, deadline: Deadline | None = None
+) -> TransientError:
+    """Classify a failed send: "timeout" or "connection", with a one-line detail."""
+    if deadline is not None and deadline.expired:
+        return TransientError(
+            path,
+            f"no complete response within request_deadline={seconds_text(deadline.seconds)}s",
+            "timeout",
+        )
+    if is_timeout(exc):
+        return TransientError(
+            path, f"no response within request_timeout={seconds_text(timeout)}s", "timeout"
+        )
+    if isinstance(
+        exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+    ):
+        what = "connection dropped mid-body"
+    else:
+        what = "connection failed"
+    return TransientError(path, f"{what}: {network_detail(exc)}", "connection")
