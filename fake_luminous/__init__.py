@@ -13,7 +13,27 @@ serves, never a consumer's schema.
                      headers={"Authorization": "Bearer test-token"})
 
 Endpoints (prefix /external/api/v1): GET /sales-orders/export, GET /products/export (signed
-cursor exports with a fixed cutoff) and GET /purchase-orders (Laravel page-number list).
+cursor exports with a fixed cutoff; exports.py), GET /purchase-orders (Laravel page-number list;
+pages.py) and every generic page-number list of ``erp_rows.ENDPOINTS`` (lists.py, pages.py).
+Any other path is a 404. Modules: server.py (the ``FakeLuminousAPI`` facade), transport.py
+(HTTP server, handler, raw responses), injection.py (applying ``Faults``), table.py (rows,
+served bytes, orders).
+
+Generic lists (``Dataset.generate(lists={path: count})``; ``dataset.lists[path]`` is
+``{key: row}``; generated after all other data, each from its own RNG): the same auth, faults,
+recording, ``Date`` header and drift as /purchase-orders. ``page`` (>= 1) and the endpoint's
+``size_param`` (``per_page``, or ``limit`` on a few; 1..``max_size``, default
+``default_size``); beyond the limits or not an integer: 422 ``{"message", "errors": {field:
+[message]}}``. ``meta`` is Laravel's ``{current_page, from, last_page, per_page, to, total}``,
+``per_page`` even where the parameter is ``limit``. ``sort=field:asc|desc`` over the
+endpoint's ``sorts`` (an unknown field, a missing or other direction: 422); without ``sort``:
+``default_sort``, else by key; ties always by key ascending. ``updated_at``/``created_at``
+filters (``=`` or ``[eq|neq|gt|gte|lt|lte]``, ``Y-m-d`` or ``Y-m-d H:i:s``) as on the PO list.
+Unknown parameters are ignored. ``paginated=False`` endpoints: ``{"data": [every row]}``, no
+``meta``, paging parameters ignored (sort and filters apply). ``docs_samples=True`` does not
+change them. Test helpers: ``api.update_list_row(path, key, **changes)`` (``updated_at`` =
+the clock unless given), ``api.insert_list_row(path, row)``, ``api.delete_list_row(path,
+key)``, ``api.expected_list(path, sort=None)`` (every row, in the order a walk would see).
 
 Shapes (data.py): exactly the docs samples' fields, plus what a real server sends beyond them:
 products' weights after the cut-off sample (``box_weight_oz/_lb``, ``carton_/shipping_/
@@ -38,6 +58,12 @@ Opt-in modes of ``FakeLuminousAPI`` (all off by default):
   last page with the same cutoff; every PO list request gets the PO sample with ``meta`` for one
   row on one page, the row only on page 1 and only when "active" is among the requested
   statuses.
+- ``churn={"/inventory/stocks": n}`` (``api.churn[path] = n`` at any time; ``churn_step``
+  seconds, default 1): after every page served of that generic list, the clock advances
+  ``churn_step`` (a real clock is not moved) and ``n`` of its rows (drawn from a seeded RNG)
+  get ``updated_at`` = the clock's now: a live snapshot being written while it is read. A walk
+  under ``sort=updated_at:desc`` then sees rows move between pages (skips and repeats); one
+  under a key-like sort (``sort=product.id:asc``) stays exact.
 """
 
 from .clock import FakeClock

@@ -17,9 +17,17 @@ from types import FrameType
 
 from .clock import FakeClock
 from .data import Dataset
+from .erp_rows import ENDPOINTS
 from .faults import Faults
 from .serialize import TIMESTAMP_STYLES
 from .server import FakeLuminousAPI
+
+
+def _path_count(text: str) -> tuple[str, int]:
+    path, sep, count = text.rpartition("=")
+    if not sep or not path.startswith("/") or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"expected PATH=N (e.g. /invoices=200), got {text!r}")
+    return path, int(count)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +42,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sales-orders", type=int, default=5000)
     p.add_argument("--purchase-orders", type=int, default=500)
     p.add_argument("--products", type=int, default=1000)
+    p.add_argument(
+        "--list-rows",
+        action="append",
+        default=[],
+        type=_path_count,
+        metavar="PATH=N",
+        help="rows of a generic list endpoint, e.g. /invoices=200 (repeatable; "
+        "others: their default count)",
+    )
+    p.add_argument(
+        "--churn",
+        action="append",
+        default=[],
+        type=_path_count,
+        metavar="PATH=N",
+        help="touch N rows' updated_at of that list on every page served (repeatable)",
+    )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument(
         "--days",
@@ -70,7 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    known = set(ENDPOINTS)
+    for flag, pairs in (("--list-rows", args.list_rows), ("--churn", args.churn)):
+        unknown = sorted({path for path, _ in pairs} - known)
+        if unknown:
+            parser.error(f"{flag}: unknown list endpoints {unknown}; known: {sorted(known)}")
     clock = FakeClock.real()
     end = clock.now().replace(microsecond=0)
     ds = Dataset.generate(
@@ -81,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         start=end - timedelta(days=args.days),
         end=end,
         timestamp_style=args.timestamp_style,
+        lists=dict(args.list_rows),
     )
     faults = Faults(
         seed=args.fault_seed,
@@ -100,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         faults=faults,
         drift=args.drift,
         docs_samples=args.docs_samples,
+        churn=dict(args.churn),
     )
     if args.warm:
         api.warm()

@@ -17,17 +17,22 @@ in ``docs_samples.py``), never a consumer's schema:
   object (banking data included) and a ``credentials`` object (see ``purchase_order``).
 - sales orders: exactly the sales-orders-export sample's fields; ``shipments[]`` shaped like
   ``GET /sales-orders/{id}/shipments`` (some without any ``id``).
+- the generic page-number lists (``lists``): made by ``erp_rows.generate_lists`` after all the
+  rest, each from its own RNG, so they never change the rows above.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from .clock import UTC, as_utc
+from .lists import Context
 
 Row = dict[str, Any]
 
@@ -758,10 +763,11 @@ def _recompute_sales_totals(row: Row) -> None:
 
 
 class Dataset:
-    """The fake tenant's data: ``sales_orders``, ``purchase_orders``, ``products``.
+    """The fake tenant's data: ``sales_orders``, ``purchase_orders``, ``products``, ``lists``.
 
-    Each is a ``dict[id, row]`` holding Python values (Decimal money, aware UTC datetimes,
-    ``date`` objects), inactive/deleted rows included. Mutate through ``FakeLuminousAPI``
+    Each is a ``dict[id, row]`` (``lists``: path -> ``dict[key, row]``, see lists.py) holding
+    Python values (Decimal money, aware UTC datetimes, ``date`` objects), inactive/deleted rows
+    included. Mutate through ``FakeLuminousAPI``
     methods (they keep the server's caches and indexes right); after editing these dicts
     directly, call ``FakeLuminousAPI.refresh()``.
     """
@@ -772,12 +778,15 @@ class Dataset:
         purchase_orders: dict[int, Row] | None = None,
         products: dict[int, Row] | None = None,
         generator: _Generator | None = None,
+        lists: dict[str, dict[Any, Row]] | None = None,
     ) -> None:
         self.sales_orders: dict[int, Row] = sales_orders if sales_orders is not None else {}
         self.purchase_orders: dict[int, Row] = (
             purchase_orders if purchase_orders is not None else {}
         )
         self.products: dict[int, Row] = products if products is not None else {}
+        #: the generic page-number lists: path (without the prefix) -> key -> row
+        self.lists: dict[str, dict[Any, Row]] = lists if lists is not None else {}
         now = datetime.now(UTC)
         self._gen = generator or _Generator(0, now - timedelta(days=365), now, False)
         if not self._gen.catalogue:
@@ -799,6 +808,7 @@ class Dataset:
         end: datetime | None = None,
         timestamp_style: str = "Z",
         microseconds: bool | None = None,
+        lists: Mapping[str, int] | None = None,
     ) -> Dataset:
         """Generate a deterministic dataset.
 
@@ -817,7 +827,15 @@ class Dataset:
           2 a top-level ``credentials`` object ("credentials_top_po"), 3 one inside
           ``supplier`` ("credentials_nested_po"), 4 one inside ``items[0].product``
           ("credentials_item_po").
+
+        ``lists``: path -> row count of the generic list endpoints (``erp_rows.ENDPOINTS``;
+        others get their ``default_count``), generated last from a ``lists.Context``.
         """
+        from . import erp_rows  # noqa: PLC0415 (erp_rows imports this module)
+
+        unknown = set(lists or ()) - set(erp_rows.ENDPOINTS)
+        if unknown:
+            raise ValueError(f"lists: unknown endpoints {sorted(unknown)}")
         end = as_utc(end) if end is not None else datetime.now(UTC).replace(microsecond=0)
         start = as_utc(start) if start is not None else end - timedelta(days=365)
         if microseconds is None:
@@ -915,7 +933,20 @@ class Dataset:
                 special[name] = po_id
             else:
                 pos[po_id] = gen.purchase_order(po_id, c, u, products=prods)
-        ds = cls(sos, pos, prods, generator=gen)
+        ctx = Context(
+            seed, start, end, MappingProxyType(prods), MappingProxyType(sos), MappingProxyType(pos)
+        )
+        generated = erp_rows.generate_lists(ctx, lists)
+        ds = cls(
+            sos,
+            pos,
+            prods,
+            generator=gen,
+            lists={
+                path: {erp_rows.ENDPOINTS[path].key_of(row): row for row in rows}
+                for path, rows in generated.items()
+            },
+        )
         ds.special = special
         return ds
 

@@ -3,8 +3,9 @@
 The declarations and their row generators live in ``erp_rows.py``. Each endpoint is one
 ``ListEndpoint``: its path, key, page-size parameter and limits, the sorts
 it accepts and a generator of rows in the shape its docs page shows. The server
-(``FakeLuminousAPI``) serves every entry of ``ENDPOINTS`` the same way: Laravel ``meta``,
-422 beyond the size limit, ``sort=field:asc|desc``, ``updated_at``/``created_at`` filters.
+(``FakeLuminousAPI``, pages.py) serves every entry of ``ENDPOINTS`` the same way: Laravel
+``meta``, 422 beyond the size limit, ``sort=field:asc|desc``, ``updated_at``/``created_at``
+filters; see the package docstring.
 
 Rows hold Python values (Decimal money, aware UTC datetimes, ``date`` objects), like
 ``Dataset``'s. Each endpoint's rows come from their own RNG (``random.Random(f"{seed}{path}")``),
@@ -59,3 +60,38 @@ class ListEndpoint:
     default_sort: str | None = None  # e.g. "updated_at:desc"; None: by key ascending
     paginated: bool = True  # False: ``{"data": [...]}`` with every row, no meta (custom-fields)
     default_count: int = 25
+
+    def key_of(self, row: Row) -> Any:
+        """The row's key (``key`` may be dotted, e.g. "product.id")."""
+        return dotted(row, self.key)
+
+    def parse_sort(self, text: str) -> str | tuple[str, bool]:
+        """``field:asc|desc`` -> (field, descending), or the message of its 422."""
+        name, sep, direction = text.rpartition(":")
+        if not sep:
+            name = text
+        if name not in self.sorts:
+            return "The selected sort is invalid."
+        if direction not in ("asc", "desc") or not sep:
+            return "The sort direction must be asc or desc."
+        return name, direction == "desc"
+
+    def sort_of(self, text: str | None) -> tuple[str | None, bool]:
+        """The order ``text`` (or, when empty, ``default_sort``) asks for; ValueError if bad."""
+        text = text or self.default_sort
+        if not text:
+            return None, False
+        parsed = self.parse_sort(text)
+        if isinstance(parsed, str):
+            raise ValueError(f"{self.path}: {parsed} ({text!r})")
+        return parsed
+
+
+def dotted(row: Row, name: str) -> Any:
+    """``row["a"]["b"]`` for "a.b" (None where a level is missing or not an object)."""
+    value: Any = row
+    for part in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value

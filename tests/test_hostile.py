@@ -99,6 +99,11 @@ def test_a_gzip_bomb_stops_at_the_size_cap(tmp_path):
         ("keyless_rows", ["purchase_orders"], "row 1: `id` is missing", 2),
         ("repeated_page", ["sales_orders"], "repeats rows this run already emitted", 4),
         ("ignores_since", ["sales_orders"], "the server ignored the filter", 2),
+        # the other page-number lists share the purchase-order walk and its bounds (issue 15)
+        ("growing_last_page", ["invoices"], "meta.last_page", 40),
+        ("huge_last_page", ["inventory_stocks"], "does not fit meta.total=1", 10),
+        ("ignores_page", ["contacts"], "every row repeats a row of an earlier page", 8),
+        ("keyless_rows", ["suppliers"], "row 1: `id` is missing", 2),
     ],
 )
 def test_runaway_or_dishonest_listings_stop_with_one_line(
