@@ -1,8 +1,15 @@
 """Create the project's virtual environments with nothing but Python 3 (stdlib only).
 
-- `.venv`: the tap, its test and dev tools (uv installs them; uv itself comes from PyPI via pip).
-- `.venv-meltano`: meltano, kept apart so its dependencies never constrain the tap's.
-Re-running is cheap: installs are skipped when pyproject.toml has not changed.
+- `.venv`: the tap's dependencies and its test and dev tools at the versions uv.lock pins
+  (`uv export --locked --group dev`, then `uv pip install -r`), and the tap itself, editable,
+  with `--no-deps`. uv itself comes from PyPI via pip.
+- `.venv-meltano`: meltano (MELTANO_SPEC, the project's only meltano pin), kept apart so its
+  dependencies never constrain the tap's.
+Re-running is cheap: an install is skipped when what it depends on has not changed (for `.venv`:
+pyproject.toml, uv.lock and this Python).
+
+Refresh the lock after changing [project].dependencies or [dependency-groups]:
+`.venv/bin/uv lock` (newest allowed versions: `.venv/bin/uv lock --upgrade`).
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 VENV = REPO / ".venv"
 MELTANO_VENV = REPO / ".venv-meltano"
-MELTANO_SPEC = "meltano~=4.4"
+LOCK = REPO / "uv.lock"
+#: The one meltano pin: scripts/demo.py and the tests use this constant (tests/test_tooling.py).
+MELTANO_SPEC = "meltano~=4.4.1"
 #: Validating Singer consumers nobody in this project wrote (tests/test_foreign_consumers.py):
 #: executable -> requirement, each in its own venv under .venv/consumers/.
 CONSUMERS = {
@@ -57,20 +66,27 @@ def _uv() -> Path:
     return uv
 
 
-def _fingerprint(*extra: str) -> str:
+def _fingerprint(*extra: str, files: tuple[Path, ...] = ()) -> str:
+    """A digest of pyproject.toml, `files` (their content) and `extra`."""
     digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes())
+    for path in files:
+        content = path.read_bytes() if path.exists() else b"(missing)"
+        digest.update(b"\0" + path.name.encode() + b"\0" + content)
     for item in extra:
         digest.update(item.encode())
     return digest.hexdigest()
 
 
-def _install(env: Path, label: str, fingerprint: str, *requirements: str) -> None:
-    """Install `requirements` into `env` unless the same set was installed before."""
-    _ensure_venv(env)
-    stamp = env / ".bootstrap-stamp"
-    if stamp.exists() and stamp.read_text() == fingerprint:
-        return
-    print(f"bootstrap: installing {label} into {env.name}", flush=True)
+def _stamp(env: Path) -> Path:
+    return env / ".bootstrap-stamp"
+
+
+def _installed(env: Path, fingerprint: str) -> bool:
+    stamp = _stamp(env)
+    return stamp.exists() and stamp.read_text() == fingerprint
+
+
+def _pip_install(env: Path, *args: object) -> None:
     # --compile-bytecode: every CLI start imports singer-sdk; without .pyc files (or where
     # PYTHONDONTWRITEBYTECODE is set) that costs about a second more each time.
     _run(
@@ -81,29 +97,54 @@ def _install(env: Path, label: str, fingerprint: str, *requirements: str) -> Non
         "--compile-bytecode",
         "--python",
         _bin(env, "python"),
-        *requirements,
+        *args,
     )
-    stamp.write_text(fingerprint)
 
 
-def ensure_dev_env() -> Path:
-    """The tap's venv with the `dev` dependency group; returns its python."""
+def _install(
+    env: Path, label: str, fingerprint: str, *requirements: str, force: bool = False
+) -> None:
+    """Install `requirements` into `env` unless the same set was installed before."""
+    _ensure_venv(env)
+    if not force and _installed(env, fingerprint):
+        return
+    print(f"bootstrap: installing {label} into {env.name}", flush=True)
+    _pip_install(env, *requirements)
+    _stamp(env).write_text(fingerprint)
+
+
+def ensure_dev_env(*, force: bool = False) -> Path:
+    """The tap's venv: the locked `dev` group, then the tap (editable, no deps); its python."""
     _ensure_venv(VENV)
-    _install(
-        VENV,
-        "tap-luminous and its dev tools",
-        _fingerprint(sys.version),
-        "-e",
-        ".",
+    python = _bin(VENV, "python")
+    fingerprint = _fingerprint(sys.version, files=(LOCK,))
+    if not force and _installed(VENV, fingerprint):
+        return python
+    print("bootstrap: installing tap-luminous and its dev tools (uv.lock) into .venv", flush=True)
+    pinned = VENV / ".bootstrap-dev-requirements.txt"
+    # --locked: a uv.lock that no longer matches pyproject.toml stops here with uv's one-line
+    # error naming `uv lock`, instead of installing stale pins.
+    _run(
+        _uv(),
+        "export",
+        "--locked",
+        "--quiet",
         "--group",
         "dev",
+        "--no-emit-project",
+        "--no-header",
+        "--output-file",
+        pinned,
     )
-    return _bin(VENV, "python")
+    _pip_install(VENV, "--requirement", pinned)
+    _pip_install(VENV, "--no-deps", "--editable", ".")
+    _stamp(VENV).write_text(fingerprint)
+    return python
 
 
-def ensure_meltano() -> Path:
-    """meltano in its own venv; returns the meltano executable."""
-    _install(MELTANO_VENV, "meltano", _fingerprint(MELTANO_SPEC), MELTANO_SPEC)
+def ensure_meltano(*, force: bool = False) -> Path:
+    """meltano (MELTANO_SPEC) in its own venv; returns the meltano executable."""
+    _install(MELTANO_VENV, "meltano", _fingerprint(MELTANO_SPEC), MELTANO_SPEC, force=force)
     return _bin(MELTANO_VENV, "meltano")
 
 
@@ -117,7 +158,16 @@ def ensure_consumers() -> dict[str, Path]:
     return exes
 
 
+def main() -> int:
+    try:
+        ensure_dev_env()
+        ensure_meltano()
+        ensure_consumers()
+    except subprocess.CalledProcessError as exc:  # the command printed why
+        print(f"bootstrap: {Path(exc.cmd[0]).name} {exc.cmd[1]} failed ({exc.returncode})")
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    ensure_dev_env()
-    ensure_meltano()
-    ensure_consumers()
+    sys.exit(main())

@@ -9,7 +9,7 @@ Needs only Python 3.10+ (and network access to PyPI the first time). It:
    or TAP_LUMINOUS_API_URL), from the environment or `.env` (see .env.example). None of them: the
    fake API. Only some: it stops and names the one that is missing;
 2. sets up `.venv` (the tap) and `.venv-meltano` (Meltano) with scripts/bootstrap.py, as the test
-   command does (`--venv PATH` puts both into one venv instead);
+   command does (the tap at uv.lock's pins, Meltano at bootstrap's MELTANO_SPEC);
 3. with the fake: starts `python -m fake_luminous` on the fixed port 8766 (the tap's state records
    the API it was written for, so a restarted fake is the same tenant), and runs
    `meltano run --full-refresh --state-id-suffix demo tap-luminous target-duckdb` into a fresh
@@ -55,8 +55,11 @@ import typing as t
 import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-MELTANO_REQUIREMENT = "meltano~=4.4.1"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bootstrap  # scripts/bootstrap.py: the venvs and the meltano pin
+
+REPO = bootstrap.REPO
 OUTPUT = REPO / "output"
 MIN_PYTHON = (3, 10)
 MAX_PYTHON = (3, 13)
@@ -290,103 +293,34 @@ def log_tail(log: Path, lines: int = 40) -> str:
 # Virtualenvs
 
 
-def venv_python(venv: Path) -> Path:
-    return venv / "bin" / "python"
-
-
-def ensure_venv(venv: Path, deadline: Deadline, reinstall: bool, output: Path) -> Path:
-    """Create or reuse `venv`, with the project (editable) and Meltano installed."""
-    python = venv_python(venv)
-    uv = shutil.which("uv")
-    stamp = venv / ".tap-luminous-demo"
-    want = hashlib.sha256(
-        (REPO / "pyproject.toml").read_bytes() + MELTANO_REQUIREMENT.encode()
-    ).hexdigest()
-    installed = python.exists() and (venv / "bin" / "meltano").exists() and stamp.exists()
-    if installed and not reinstall and stamp.read_text().strip() == want:
-        say(f"Reusing {venv} (project and Meltano already installed)")
-        return python
-    if not python.exists():
-        say(f"Creating the virtualenv {venv}")
-        create: list[str | Path] = (
-            [uv, "venv", "--python", sys.executable, venv]
-            if uv
-            else [sys.executable, "-m", "venv", venv]
-        )
-        run(
-            create,
-            timeout=deadline.left(300),
-            what="creating the virtualenv",
-        )
-    say(f"Installing tap-luminous (editable) and {MELTANO_REQUIREMENT} into it (a minute or two)")
-    if uv:
-        argv: list[str | Path] = [uv, "pip", "install", "--python", python, "-e", REPO]
-    else:
-        if not has_pip(python):  # a venv made by uv has no pip
-            run([python, "-m", "ensurepip"], timeout=deadline.left(300), what="ensurepip")
-        argv = [python, "-m", "pip", "install", "--disable-pip-version-check", "-e", REPO]
-    log = output / "demo-pip-install.log"
-    code = run_live(
-        [*argv, MELTANO_REQUIREMENT],
-        timeout=deadline.left(1800),
-        env=dict(os.environ),
-        log=log,
-        what="installing",
-        detail=lambda: last_line(log),
-    )
-    if code != 0:
-        raise DemoError(
-            f"installing failed with exit code {code} (log: {rel(log)}):\n{log_tail(log)}"
-        )
-    stamp.write_text(want + "\n")
-    return python
-
-
 def last_line(log: Path) -> str:
     lines = [ln for ln in log_tail(log, 5).splitlines() if ln.strip()]
     return lines[-1][:100] if lines else ""
 
 
 def prepare_environments(
-    venv: Path | None, deadline: Deadline, reinstall: bool, meltano: Path | None, output: Path
+    deadline: Deadline, reinstall: bool, meltano: Path | None
 ) -> tuple[Path, Path]:
     """(python with the project installed, meltano executable).
 
-    By default the project's own bootstrap (scripts/bootstrap.py) makes `.venv` (the tap) and
-    `.venv-meltano` (Meltano, kept apart), the same environments the test command uses. With
-    `--venv PATH`, or without bootstrap.py, one venv at PATH (default `.venv`) gets both.
-    `--meltano PATH` uses that Meltano instead of `.venv-meltano`'s.
+    The project's own bootstrap (scripts/bootstrap.py) makes `.venv` (the tap, at uv.lock's
+    pins) and `.venv-meltano` (Meltano, kept apart), the same environments the test command
+    uses. `--meltano PATH` uses that Meltano instead of `.venv-meltano`'s.
     """
-    if venv is None:
-        bootstrap: types.ModuleType | None = None
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        with contextlib.suppress(ImportError):
-            bootstrap = importlib.import_module("bootstrap")  # the project's stdlib venv setup
-        if bootstrap is not None and hasattr(bootstrap, "ensure_meltano"):
-            if reinstall:
-                for env_dir in (
-                    getattr(bootstrap, "VENV", REPO / ".venv"),
-                    getattr(bootstrap, "MELTANO_VENV", REPO / ".venv-meltano"),
-                ):
-                    (Path(env_dir) / ".bootstrap-stamp").unlink(missing_ok=True)
-            say("Setting up .venv (tap-luminous) and .venv-meltano (Meltano); first time: minutes")
-            try:
-                with ticking("setting up the virtualenvs (scripts/bootstrap.py)"):
-                    python = Path(bootstrap.ensure_dev_env())
-                    exe = meltano or Path(bootstrap.ensure_meltano())
-            except (subprocess.SubprocessError, OSError) as exc:
-                raise DemoError(f"setting up the virtualenvs failed: {exc}") from exc
-            deadline.left()
-            return python, exe
-    python = ensure_venv((venv or REPO / ".venv").resolve(), deadline, reinstall, output)
-    return python, meltano or python.parent / "meltano"
-
-
-def has_pip(python: Path) -> bool:
-    proc = subprocess.run(
-        [str(python), "-m", "pip", "--version"], capture_output=True, timeout=60, check=False
-    )
-    return proc.returncode == 0
+    say("Setting up .venv (tap-luminous) and .venv-meltano (Meltano); first time: minutes")
+    try:
+        with ticking("setting up the virtualenvs (scripts/bootstrap.py)"):
+            python = bootstrap.ensure_dev_env(force=reinstall)
+            exe = meltano or bootstrap.ensure_meltano(force=reinstall)
+    except subprocess.CalledProcessError as exc:  # the command's own output says why
+        raise DemoError(
+            f"setting up the virtualenvs failed: {Path(exc.cmd[0]).name} {exc.cmd[1]} "
+            f"exited with {exc.returncode} (its output is above)"
+        ) from exc
+    except (subprocess.SubprocessError, OSError) as exc:
+        raise DemoError(f"setting up the virtualenvs failed: {exc}") from exc
+    deadline.left()
+    return python, exe
 
 
 # ------------------------------------------------------------------------------------------
@@ -1317,13 +1251,6 @@ def print_samples(data: dict[str, t.Any]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--venv",
-        type=Path,
-        default=None,
-        help="one virtualenv to create or reuse for the project and Meltano (default: .venv "
-        "and .venv-meltano in the repo, made by scripts/bootstrap.py)",
-    )
     parser.add_argument("--sales-orders", type=int, default=5000)
     parser.add_argument("--purchase-orders", type=int, default=500)
     parser.add_argument("--products", type=int, default=1000)
@@ -1363,7 +1290,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "sets up no virtualenv",
     )
     parser.add_argument(
-        "--reinstall", action="store_true", help="reinstall the project and Meltano into the venv"
+        "--reinstall",
+        action="store_true",
+        help="reinstall .venv (from uv.lock) and .venv-meltano even when they look current",
     )
     parser.add_argument(
         "--timeout", type=float, default=1800, help="overall time limit in seconds (default 1800)"
@@ -1447,9 +1376,7 @@ class Demo:
         if args.python and args.meltano:
             python, meltano = args.python, args.meltano
         else:
-            python, meltano = prepare_environments(
-                args.venv, self.deadline, args.reinstall, args.meltano, output
-            )
+            python, meltano = prepare_environments(self.deadline, args.reinstall, args.meltano)
         env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
         env.update(
             {

@@ -8,7 +8,7 @@ import time
 
 class Progress:
     def __init__(self, logger: logging.Logger, stream: str, every_pages: int) -> None:
-        self._logger = logger
+        self._log = logger
         self._stream = stream
         self._every = max(1, every_pages)
         self._started = time.monotonic()
@@ -28,4 +28,4 @@ class Progress:
         if total_pages and total_pages > self.pages:
             eta = elapsed / self.pages * (total_pages - self.pages)
             line += f", page {self.pages} of {total_pages}, ETA {eta:,.0f}s"
-        self._logger.info(line)
+        self._log.info(line)

@@ -26,6 +26,13 @@ from tests.strict_schema import schema_errors
 
 D = decimal.Decimal
 ALL_STREAMS = [str(vars(s)["name"]) for s in (*PARENT_STREAM_TYPES, *CHILD_STREAM_TYPES)]
+#: The streams of the endpoints whose docs pages are stored with their samples (shared/api-docs).
+DOCS_SAMPLE_STREAMS = [
+    s
+    for s in ALL_STREAMS
+    if s.startswith(("sales_order", "purchase_order", "products"))
+    and s != "purchase_order_shipments"
+]
 PATHS = {
     "sales_orders": "/sales-orders/export",
     "products": "/products/export",
@@ -44,7 +51,8 @@ def assert_every_record_valid(out: SingerOutput) -> None:
 
 def test_the_docs_samples_load_as_valid_records(make_api):
     api = make_api(docs_samples=True)
-    out = run_tap(config_for(api, start_date="2020-01-01T00:00:00Z"), streams=ALL_STREAMS)
+    config = config_for(api, start_date="2020-01-01T00:00:00Z")
+    out = run_tap(config, streams=DOCS_SAMPLE_STREAMS)
     assert_every_record_valid(out)
     counts = {stream: len(records) for stream, records in out.records.items()}
     assert counts == {

@@ -44,7 +44,10 @@ EPOCH = dt.datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 DATA_START = dt.datetime(2025, 1, 1, tzinfo=UTC)
 START_DATE = "2024-01-01T00:00:00Z"
 STATE_ID = "dev:tap-luminous-to-target-postgres"
-MELTANO_REQUIREMENT = "meltano~=4.4.1"
+# The one meltano pin: scripts/bootstrap.py's MELTANO_SPEC (tests/test_tooling.py checks).
+sys.path.insert(0, str(REPO / "scripts"))
+from bootstrap import MELTANO_SPEC as MELTANO_REQUIREMENT  # noqa: E402
+
 INSTALL_TIMEOUT = 900
 RUN_TIMEOUT = 300
 CLI_TIMEOUT = 120
