@@ -608,6 +608,51 @@ def test_meltano_run_into_postgres_then_incremental(
     print(f"meltano run #1: {run1_seconds:.1f}s, #2: {run2_seconds:.1f}s")
 
 
+@pytest.mark.e2e
+def test_meltano_loads_every_stream_into_postgres(
+    pg_server: PgServer, meltano: Meltano, target_schema: str
+) -> None:
+    """Every stream the tap has, the rest of the ERP included (not selected by default: selected
+    here with Meltano's `select` extra), lands in its own table with the rows the tap emits."""
+    from tap_luminous.records import SENSITIVE_FIELDS
+    from tap_luminous.tap import TapLuminous
+    from tests.singer_io import run_tap
+
+    dataset = Dataset.generate(
+        sales_orders=60, purchase_orders=20, products=40, seed=13, start=DATA_START, end=EPOCH
+    )
+    api = FakeLuminousAPI(dataset=dataset, token=TOKEN, clock=FakeClock(EPOCH))
+    with api:
+        config = {"api_token": TOKEN, "api_url": api.base_url, "start_date": START_DATE}
+        tap = TapLuminous(config=config, setup_mapper=False)
+        every = {name: tuple(stream.primary_keys or ()) for name, stream in tap.streams.items()}
+        assert len(every) > 30
+        meltano.extra_env = {
+            "TAP_LUMINOUS_API_URL": api.base_url,
+            "TAP_LUMINOUS_API_TOKEN": TOKEN,
+            "TAP_LUMINOUS_START_DATE": START_DATE,
+            "TAP_LUMINOUS_REQUEST_TIMEOUT": "20",
+            "TAP_LUMINOUS__SELECT": json.dumps(["*.*"]),
+            **pg_server.target_postgres_env(target_schema),
+        }
+        meltano("run", "tap-luminous", "target-postgres", timeout=RUN_TIMEOUT)
+        reference = run_tap(config, streams=list(every))  # the same data, the same clock
+        db = Db(pg_server, target_schema)
+        try:
+            assert set(every) <= db.tables(), sorted(set(every) - db.tables())
+            for name, keys in every.items():
+                total, deleted = table_health(db, name, keys)
+                emitted = len(reference.records.get(name, []))
+                assert emitted, f"{name}: the fake served no rows, so nothing is proven"
+                assert (total, deleted) == (emitted, 0), name
+            columns = set(db.column_types("suppliers"))
+            assert not columns & SENSITIVE_FIELDS, columns & SENSITIVE_FIELDS
+            extra = db.query(f'SELECT "_extra_fields"::text FROM "{target_schema}"."suppliers"')
+            assert not any(name in (row[0] or "") for row in extra for name in SENSITIVE_FIELDS)
+        finally:
+            db.close()
+
+
 # --------------------------------------------------------------------------------------------
 # Cheap consistency checks of the Meltano definitions (no network, no Meltano needed)
 
