@@ -21,9 +21,9 @@ import requests
 
 from fake_luminous import Faults
 from tap_luminous.client import LuminousStream
+from tap_luminous.errors import ApiError
 from tap_luminous.failures import retry_after_seconds
 from tap_luminous.pacing import RequestPacer
-from tap_luminous.errors import ApiError
 from tap_luminous.tap import TapLuminous
 from tests.conftest import EPOCH, TOKEN, config_for
 from tests.singer_io import SingerOutput, catalog_selecting, run_cli, run_tap
