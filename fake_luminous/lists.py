@@ -1,6 +1,7 @@
 """The page-number list endpoints beyond purchase orders: how each is declared and served.
 
-The declarations and their row generators live in ``erp_rows.py``. Each endpoint is one
+The declarations and their row generators live in ``erp/`` (one module per domain), listed
+in ``erp_rows.py``. Each endpoint is one
 ``ListEndpoint``: its path, key, page-size parameter and limits, the sorts
 it accepts and a generator of rows in the shape its docs page shows. The server
 (``FakeLuminousAPI``, pages.py) serves every entry of ``ENDPOINTS`` the same way: Laravel
