@@ -1,6 +1,6 @@
 """Benchmark tap-luminous against the fake Luminous API and a raw-client floor.
 
-    /work/.venv/bin/python benchmarks/bench.py [--orders 20000] [--purchase-orders 2000]
+    .venv/bin/python benchmarks/bench.py [--orders 20000] [--purchase-orders 2000]
         [--runs 3] [--latency-ms 0 [50 ...]] [--quick] [--json PATH]
 
 What it does (see benchmarks/README.md for the columns):

@@ -1,6 +1,6 @@
 """Child streams cost: sales_orders alone, with its three child streams, and children alone.
 
-    /work/.venv/bin/python benchmarks/children.py [--orders 20000] [--runs 3]
+    .venv/bin/python benchmarks/children.py [--orders 20000] [--runs 3]
 
 Starts the fake API in-process, runs the tap CLI (stdout counted, not stored) for each
 selection and prints median whole-process wall time and records per second.

@@ -35,7 +35,6 @@ from bootstrap import VENV, _fingerprint, _install  # noqa: E402
 
 from fake_luminous import Dataset, FakeClock, FakeLuminousAPI  # noqa: E402
 from tests.pg_cluster import postgres_server  # noqa: E402
-from tests.singer_io import catalog_selecting  # noqa: E402
 
 TARGET_SPEC = "meltanolabs-target-postgres~=0.8.1"
 TOKEN = "pipeline-bench-token"  # noqa: S105 (the fake API's, loopback only)
@@ -147,6 +146,9 @@ def main() -> int:
         help="benchmark another copy of the tap package (a directory holding tap_luminous/)",
     )
     args = parser.parse_args()
+    # Imported here, not at the top: benchmarks/meltano_run.py imports this module's helpers
+    # and must not import the checkout's tap_luminous (it may benchmark another copy).
+    from tests.singer_io import catalog_selecting  # noqa: PLC0415
 
     if args.tap_path is not None:
         os.environ["PYTHONPATH"] = os.pathsep.join(
