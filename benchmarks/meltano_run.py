@@ -66,7 +66,14 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from bootstrap import MELTANO_VENV, VENV  # noqa: E402
-from pipeline import STREAMS, TARGET_SPEC, TOKEN, run_children, target_executable  # noqa: E402
+from pipeline import (  # noqa: E402
+    STREAMS,
+    TARGET_SPEC,
+    TOKEN,
+    own_peak_kib,
+    run_children,
+    target_executable,
+)
 
 from fake_luminous import Dataset, FakeClock, FakeLuminousAPI  # noqa: E402
 from tests.pg_cluster import PgServer, postgres_server  # noqa: E402
@@ -242,17 +249,6 @@ class Project:
 # Measuring
 
 
-def _own_hwm_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def run_meltano(
     argv: list[str], env: dict[str, str], cwd: Path, log: Path, timeout: float
 ) -> dict[str, float]:
@@ -270,7 +266,7 @@ def run_meltano(
         )
         peak = 0
         while True:
-            peak = max(peak, _own_hwm_kib(proc.pid))
+            peak = max(peak, own_peak_kib(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break

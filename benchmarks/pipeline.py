@@ -67,7 +67,7 @@ def run_children(
         return _pipeline(argvs, source, sink, started, timeout)
 
 
-def _own_peak_kib(pid: int) -> int:
+def own_peak_kib(pid: int) -> int:
     """VmHWM of a running process (its own peak RSS since exec), 0 once it has exited."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
@@ -103,7 +103,7 @@ def _pipeline(
         deadline = time.monotonic() + remaining
         while True:
             for other in procs:  # ru_maxrss would include this large process (fork), VmHWM not
-                peak[other.pid] = max(peak[other.pid], _own_peak_kib(other.pid))
+                peak[other.pid] = max(peak[other.pid], own_peak_kib(other.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break

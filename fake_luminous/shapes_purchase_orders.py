@@ -144,7 +144,6 @@ class PurchaseOrderShapes(GeneratorState):
             )
             self.next_payment += 1
         supplier_id = rng.randrange(1, 40)
-        city, state, zip_ = _CITIES[supplier_id % len(_CITIES)]
         scity, sstate, szip = _CITIES[int(r() * len(_CITIES))]
         wh = _WAREHOUSES[int(r() * len(_WAREHOUSES))]
         loc = _LOCATIONS[int(r() * len(_LOCATIONS))]
@@ -161,22 +160,7 @@ class PurchaseOrderShapes(GeneratorState):
             credentials = (
                 _CREDENTIAL_PLACES[int(r() * len(_CREDENTIAL_PLACES))] if r() < 0.06 else "none"
             )
-        supplier: Row = {
-            "id": supplier_id,
-            "status": 1 if supplier_id % 9 else 0,
-            "name": f"Supplier {supplier_id} Ltd",
-            "description": None if supplier_id % 4 == 0 else f"Supplier number {supplier_id}",
-            "street_address": f"{100 + supplier_id} Industrial Way",
-            "city": city,
-            "state": state,
-            "zip": zip_,
-            "country": "US",
-            "contact_name": f"Contact {supplier_id}",
-            "contact_email": f"orders@supplier{supplier_id}.example.com",
-            "contact_phone": f"+1-555-01{supplier_id:02d}",
-            "created_at": self.start,
-            "updated_at": self.start + timedelta(days=supplier_id),
-        }
+        supplier = supplier_summary(supplier_id, self.start)
         if full_supplier:
             supplier = _full_supplier(supplier, supplier_id)
         row: Row = {
@@ -238,6 +222,27 @@ class PurchaseOrderShapes(GeneratorState):
             else:
                 row[credentials]["credentials"] = secret
         return row
+
+
+def supplier_summary(supplier_id: int, start: datetime) -> Row:
+    """The supplier as a purchase order embeds it (the full one adds banking data and more)."""
+    city, state, zip_ = _CITIES[supplier_id % len(_CITIES)]
+    return {
+        "id": supplier_id,
+        "status": 1 if supplier_id % 9 else 0,
+        "name": f"Supplier {supplier_id} Ltd",
+        "description": None if supplier_id % 4 == 0 else f"Supplier number {supplier_id}",
+        "street_address": f"{100 + supplier_id} Industrial Way",
+        "city": city,
+        "state": state,
+        "zip": zip_,
+        "country": "US",
+        "contact_name": f"Contact {supplier_id}",
+        "contact_email": f"orders@supplier{supplier_id}.example.com",
+        "contact_phone": f"+1-555-01{supplier_id:02d}",
+        "created_at": start,
+        "updated_at": start + timedelta(days=supplier_id),
+    }
 
 
 def _full_supplier(base: Row, supplier_id: int) -> Row:

@@ -35,6 +35,10 @@ class ChildStream(NestedArrayStream):
     #: The parent's key field, and its name on the child rows.
     parent_key: str = ""
     parent_key_as: str = ""
+    #: A key column the tap makes (text), for arrays whose elements may lack an id of their
+    #: own, and what it holds; `made_key_value` computes it. None: the elements' own key.
+    made_key: str | None = None
+    made_key_description: str = ""
 
     @cached_property
     def schema(self) -> dict[str, t.Any]:
@@ -62,6 +66,9 @@ class ChildStream(NestedArrayStream):
             INVALID_VALUES: load_schema("shared/invalid_values.json"),
         }
         element["required"] = sorted({*(self.primary_keys or ()), self.parent_key_as})
+        if self.made_key:
+            made = {"type": ["string"], "description": self.made_key_description}
+            element["properties"] = {self.made_key: made, **element["properties"]}
         return element
 
     @cached_property
@@ -112,7 +119,12 @@ class ChildStream(NestedArrayStream):
             yield keyed
 
     def keyed(self, row: dict[str, t.Any], index: int) -> dict[str, t.Any]:
+        if self.made_key:
+            row[self.made_key] = self.made_key_value(row, index)
         return row
+
+    def made_key_value(self, row: dict[str, t.Any], index: int) -> str:
+        raise NotImplementedError(f"{type(self).__name__} declares made_key without a value")
 
 
 def _not_null(schema: dict[str, t.Any]) -> str | list[str]:

@@ -11,7 +11,6 @@ Schemas: tap_luminous/schemas/<name>.json, each naming the docs page it comes fr
 from __future__ import annotations
 
 import typing as t
-from functools import cached_property
 
 from tap_luminous.children import ChildStream
 from tap_luminous.page_numbers import PageNumberStream
@@ -147,27 +146,15 @@ class InventoryLocationStocksStream(_ErpChild):
     array_field = "location_stocks"
     primary_keys = ("_location_stock_key",)
 
-    @cached_property
-    def schema(self) -> dict[str, t.Any]:
-        schema = super().schema
-        schema["properties"] = {
-            "_location_stock_key": {
-                "type": ["string"],
-                "description": "The row's id, else <stock id>-<warehouse id>-<location id>.",
-            },
-            **schema["properties"],
-        }
-        schema["required"] = sorted({*schema["required"], "_location_stock_key"})
-        return schema
+    made_key = "_location_stock_key"
+    made_key_description = "The row's id, else <stock id>-<warehouse id>-<location id>."
 
-    def keyed(self, row: dict[str, t.Any], index: int) -> dict[str, t.Any]:
+    def made_key_value(self, row: dict[str, t.Any], index: int) -> str:
         if row.get("id") is not None:
-            row["_location_stock_key"] = str(row["id"])
-        else:
-            warehouse = (row.get("warehouse") or {}).get("id")
-            location = (row.get("location") or {}).get("id")
-            row["_location_stock_key"] = f"{row['inventory_stock_id']}-{warehouse}-{location}"
-        return row
+            return str(row["id"])
+        warehouse = (row.get("warehouse") or {}).get("id")
+        location = (row.get("location") or {}).get("id")
+        return f"{row['inventory_stock_id']}-{warehouse}-{location}"
 
 
 class InvoiceItemsStream(_ErpChild):

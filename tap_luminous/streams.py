@@ -8,7 +8,6 @@ names its parent and the array it comes from (tap_luminous/children.py).
 from __future__ import annotations
 
 import typing as t
-from functools import cached_property
 
 from tap_luminous.children import ChildStream
 from tap_luminous.errors import ProtocolError
@@ -112,23 +111,12 @@ class SalesOrderShipmentsStream(_SalesOrderChild):
     element_schema = "shared/sales_order_shipment.json"
     primary_keys = ("_shipment_key",)
 
-    @cached_property
-    def schema(self) -> dict[str, t.Any]:
-        schema = super().schema
-        schema["properties"] = {
-            "_shipment_key": {
-                "type": ["string"],
-                "description": "The shipment's id, else <order_id>-<position in the order>.",
-            },
-            **schema["properties"],
-        }
-        schema["required"] = sorted({*schema["required"], "_shipment_key"})
-        return schema
+    made_key = "_shipment_key"
+    made_key_description = "The shipment's id, else <order_id>-<position in the order>."
 
-    def keyed(self, row: dict[str, t.Any], index: int) -> dict[str, t.Any]:
+    def made_key_value(self, row: dict[str, t.Any], index: int) -> str:
         own_id = next((row[f] for f in ("id", "shipment_id") if row.get(f) is not None), None)
-        row["_shipment_key"] = str(own_id) if own_id is not None else f"{row['order_id']}-{index}"
-        return row
+        return str(own_id) if own_id is not None else f"{row['order_id']}-{index}"
 
 
 class PurchaseOrderItemsStream(_PurchaseOrderChild):

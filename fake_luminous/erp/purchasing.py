@@ -8,13 +8,13 @@ Supplier ``n`` is exactly the full supplier a purchase order with ``supplier_id`
 from __future__ import annotations
 
 import copy
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from decimal import Decimal
 
 from ..clock import as_utc
 from ..lists import Context, ListEndpoint, Row
-from ..shapes_common import _CITIES, _USERS
-from ..shapes_purchase_orders import _full_supplier
+from ..shapes_common import _USERS
+from ..shapes_purchase_orders import _full_supplier, supplier_summary
 from .common import _DOCS, _ID_UPDATED, _between, _cents, _epoch, _money
 from .inventory import _warehouse
 
@@ -24,25 +24,7 @@ _SUPPLIER_REF = 39  # purchase orders' supplier_id is 1..39 (data.py)
 
 def _supplier(ctx: Context, supplier_id: int) -> Row:
     """The full supplier (bank fields included) exactly as a purchase order embeds it."""
-    city, state, zip_ = _CITIES[supplier_id % len(_CITIES)]
-    start = _epoch(ctx)
-    base: Row = {
-        "id": supplier_id,
-        "status": 1 if supplier_id % 9 else 0,
-        "name": f"Supplier {supplier_id} Ltd",
-        "description": None if supplier_id % 4 == 0 else f"Supplier number {supplier_id}",
-        "street_address": f"{100 + supplier_id} Industrial Way",
-        "city": city,
-        "state": state,
-        "zip": zip_,
-        "country": "US",
-        "contact_name": f"Contact {supplier_id}",
-        "contact_email": f"orders@supplier{supplier_id}.example.com",
-        "contact_phone": f"+1-555-01{supplier_id:02d}",
-        "created_at": start,
-        "updated_at": start + timedelta(days=supplier_id),
-    }
-    return _full_supplier(base, supplier_id)
+    return _full_supplier(supplier_summary(supplier_id, _epoch(ctx)), supplier_id)
 
 
 def _suppliers(ctx: Context, count: int) -> list[Row]:
