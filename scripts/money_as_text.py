@@ -114,8 +114,8 @@ def money_stream_maps(schemas: dict[str, dict[str, t.Any]]) -> dict[str, dict[st
     return maps
 
 
-def discover_schemas(executable: str, timeout: float = 120) -> dict[str, dict[str, t.Any]]:
-    """Stream name -> schema from `tap-luminous --discover` (no request is made)."""
+def discover_catalog(executable: str, timeout: float = 120) -> dict[str, t.Any]:
+    """The catalog of `tap-luminous --discover` (no request is made)."""
     config = {"api_token": "discover-only", "api_url": "http://127.0.0.1:9/external/api/v1"}
     with tempfile.TemporaryDirectory(prefix="money-as-text-") as tmp:
         path = Path(tmp) / "config.json"
@@ -131,14 +131,23 @@ def discover_schemas(executable: str, timeout: float = 120) -> dict[str, dict[st
         )
     if proc.returncode != 0:
         raise RuntimeError(f"{executable} --discover failed ({proc.returncode}):\n{proc.stderr}")
-    return catalog_schemas(json.loads(proc.stdout))
+    return json.loads(proc.stdout)
 
 
-def catalog_schemas(catalog: dict[str, t.Any]) -> dict[str, dict[str, t.Any]]:
-    return {
-        entry.get("tap_stream_id") or entry["stream"]: entry["schema"]
-        for entry in catalog.get("streams", [])
-    }
+def catalog_schemas(
+    catalog: dict[str, t.Any], *, selected_only: bool = False
+) -> dict[str, dict[str, t.Any]]:
+    """Stream name -> schema; `selected_only`: the streams the catalog selects (`selected`, else
+    `selected-by-default`: the rest of the ERP is not selected by default)."""
+    out = {}
+    for entry in catalog.get("streams", []):
+        root: dict[str, t.Any] = next(
+            (m["metadata"] for m in entry.get("metadata", []) if not m["breadcrumb"]), {}
+        )
+        if selected_only and not root.get("selected", root.get("selected-by-default", False)):
+            continue
+        out[entry.get("tap_stream_id") or entry["stream"]] = entry["schema"]
+    return out
 
 
 def _default_tap() -> str:
@@ -164,14 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--yaml", action="store_true", help="print a meltano.yml config block")
     parser.add_argument(
         "--streams",
-        help="comma-separated streams to map (default: all). Map only the streams you select: "
-        "the SDK rejects a map for a deselected stream ('Invalid key properties')",
+        help="comma-separated streams to map (default: the streams the catalog selects, or "
+        "those selected by default). Map only the streams you select: the SDK rejects a map "
+        "for a deselected stream ('Invalid key properties')",
     )
     args = parser.parse_args(argv)
     if args.catalog:
-        schemas = catalog_schemas(json.loads(args.catalog.read_text()))
+        catalog = json.loads(args.catalog.read_text())
     else:
-        schemas = discover_schemas(args.tap or _default_tap())
+        catalog = discover_catalog(args.tap or _default_tap())
+    schemas = catalog_schemas(catalog, selected_only=not args.streams)
     if args.streams:
         wanted = {name.strip() for name in args.streams.split(",") if name.strip()}
         unknown = wanted - set(schemas)

@@ -37,7 +37,7 @@ import pytest
 
 from fake_luminous import Dataset, FakeClock, FakeLuminousAPI
 from tests.conftest import DATA_START, EPOCH, TOKEN, config_for
-from tests.singer_io import REPO, SingerOutput, run_cli
+from tests.singer_io import REPO, SingerOutput, catalog_selecting, run_cli
 from tests.test_meltano_postgres import Db, PgServer
 from tests.test_meltano_postgres import pg_server as pg_server  # noqa: PLC0414 - fixture
 from tests.test_meltano_postgres import target_schema as target_schema  # noqa: PLC0414
@@ -116,9 +116,11 @@ def sync(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     with api:
         config = config_for(api)
         tmp = tmp_path_factory.mktemp("tap")
-        out = run_cli([], config=config, tmp_path=tmp, timeout=TAP_TIMEOUT)
+        every = TapLuminous(config=config, validate_config=False).catalog_dict
+        # Every stream, also those not selected by default (the rest of the ERP).
+        catalog = catalog_selecting(config, [s["tap_stream_id"] for s in every["streams"]])
+        out = run_cli([], config=config, catalog=catalog, tmp_path=tmp, timeout=TAP_TIMEOUT)
         assert out.returncode == 0, out.stderr[-4000:]
-        catalog = TapLuminous(config=config, validate_config=False).catalog_dict
         rows = itertools.chain(
             dataset.sales_orders.values(),
             dataset.purchase_orders.values(),
@@ -256,12 +258,21 @@ def test_target_jsonl_validates_and_writes_every_record(
 def test_singer_check_tap_accepts_the_output(
     sync: Sync, consumers: dict[str, Path], tmp_path: Path
 ) -> None:
-    proc = feed(consumers["singer-check-tap"], sync.out.stdout, cwd=tmp_path)
+    # singer-tools 0.4.1 crashes (`None.get`, its own set_defaults) on a null nested object whose
+    # schema has a date-time property, which `companies` (price_level, default_shipping) has;
+    # that stream is checked by the two targets above instead.
+    crashes_it = {"companies"}
+    lines = [
+        line
+        for line in sync.out.stdout.splitlines()
+        if not any(f'"stream":"{name}"' in line for name in crashes_it)
+    ]
+    proc = feed(consumers["singer-check-tap"], "\n".join(lines) + "\n", cwd=tmp_path)
     assert proc.returncode == 0, rejection(proc)
     assert "The output is valid." in proc.stdout
     table = re.findall(r"^\|\s*(\w+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|$", proc.stdout, re.MULTILINE)
     assert {stream: int(records) for stream, records, _ in table} == {
-        s: sync.count(s) for s in sync.out.schemas
+        s: sync.count(s) for s in sync.out.schemas if s not in crashes_it
     }
 
 
