@@ -7,6 +7,7 @@ bookmark silently going wrong.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import typing as t
@@ -132,12 +133,19 @@ def _sdk_class(spec: str) -> type:
     return t.cast("type", getattr(importlib.import_module(module), name))
 
 
-def _set_in_source(cls: type, attr: str) -> bool:
-    return any(
-        f"self.{attr} " in inspect.getsource(klass) or f"self.{attr}:" in inspect.getsource(klass)
+@functools.cache
+def _sdk_sources(cls: type) -> str:
+    """The source of `cls` and of its singer-sdk bases, once per class."""
+    return "\n".join(
+        inspect.getsource(klass)
         for klass in cls.__mro__
         if klass.__module__.startswith("singer_sdk")
     )
+
+
+def _set_in_source(cls: type, attr: str) -> bool:
+    source = _sdk_sources(cls)
+    return f"self.{attr} " in source or f"self.{attr}:" in source
 
 
 def test_every_listed_private_sdk_name_still_exists():
