@@ -73,6 +73,7 @@ from pipeline import (  # noqa: E402
     own_peak_kib,
     run_children,
     target_executable,
+    target_settings,
 )
 
 from fake_luminous import Dataset, FakeClock, FakeLuminousAPI  # noqa: E402
@@ -466,17 +467,7 @@ def validation_split(
     out: dict[str, t.Any] = {"tap": tap_name, "orders": orders, "records": records}
     for name, validate in (("validating", True), ("plain", False)):
         schema = f"split_{tap_name}_{orders}_{name}"
-        settings = {
-            "host": pg.host,
-            "port": pg.port,
-            "user": pg.user,
-            "password": pg.password or "",
-            "database": pg.database,
-            "default_target_schema": schema,
-            "validate_records": validate,
-            "add_record_metadata": True,
-            "load_method": "upsert",
-        }
+        settings = {**target_settings(pg, schema, validate), "load_method": "upsert"}
         path = work / f"target-{name}.json"
         path.write_text(json.dumps(settings))
         [m] = run_children([[str(target_exe), "--config", str(path)]], saved, None, args.timeout)

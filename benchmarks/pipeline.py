@@ -56,6 +56,20 @@ def target_executable() -> Path:
     return env / "bin" / "target-postgres"
 
 
+def target_settings(pg: t.Any, schema: str, validate: bool) -> dict[str, t.Any]:
+    """MeltanoLabs target-postgres settings for `schema` of the throwaway server `pg`."""
+    return {
+        "host": pg.host,
+        "port": pg.port,
+        "user": pg.user,
+        "password": pg.password or "",
+        "database": pg.database,
+        "default_target_schema": schema,
+        "validate_records": validate,
+        "add_record_metadata": True,
+    }
+
+
 def run_children(
     argvs: list[list[str]], stdin: Path | None, stdout: Path | None, timeout: float
 ) -> list[dict[str, float]]:
@@ -187,16 +201,7 @@ def main() -> int:
         ]
 
         def target_argv(schema: str, validate: bool) -> list[str]:
-            settings = {
-                "host": pg.host,
-                "port": pg.port,
-                "user": pg.user,
-                "password": pg.password or "",
-                "database": pg.database,
-                "default_target_schema": schema,
-                "validate_records": validate,
-                "add_record_metadata": True,
-            }
+            settings = target_settings(pg, schema, validate)
             path = work / f"target-{schema}.json"
             path.write_text(json.dumps(settings))
             return [str(target), "--config", str(path)]
