@@ -11,11 +11,11 @@ import typing as t
 
 import pytest
 
-from fake_luminous import FakeLuminousAPI
+from fake_luminous import Dataset, FakeClock, FakeLuminousAPI
 from tap_luminous import erp_streams
 from tap_luminous.errors import ApiError
 from tap_luminous.records import SENSITIVE_FIELDS
-from tests.conftest import config_for
+from tests.conftest import DATA_START, EPOCH, TOKEN, config_for
 from tests.singer_io import SingerOutput, run_tap
 from tests.strict_schema import schema_errors
 
@@ -29,9 +29,6 @@ ALL_NEW = sorted({*PARENTS, *CHILDREN})
 
 @pytest.fixture(scope="module")
 def erp_api() -> t.Iterator[FakeLuminousAPI]:
-    from fake_luminous import Dataset, FakeClock
-    from tests.conftest import DATA_START, EPOCH, TOKEN
-
     dataset = Dataset.generate(
         sales_orders=200, purchase_orders=40, products=60, seed=5, start=DATA_START, end=EPOCH
     )
@@ -154,9 +151,6 @@ def test_a_snapshot_is_read_in_full_every_run_and_versioned(make_api):
 
 
 def _churning_stocks() -> FakeLuminousAPI:
-    from fake_luminous import Dataset, FakeClock
-    from tests.conftest import DATA_START, EPOCH, TOKEN
-
     dataset = Dataset.generate(
         sales_orders=20,
         purchase_orders=5,
