@@ -17,9 +17,12 @@ requirement as meltano.yml's pip_url) and records its wall time, CPU time and pe
 is installed into the throwaway project: no `meltano install`, no Meltano Hub.
 
 Variants (plugin settings): `default` is the plugins' own defaults (meltano.yml's `config:`
-blocks dropped); `recommended` is meltano.yml as committed (its `config:` blocks); further
-variants add settings on top of either, e.g.
-`--variant big=recommended,target-postgres:batch_size_rows=100000`.
+blocks dropped); `recommended` is meltano.yml's recommended pipeline as committed: the
+`config:` of tap-luminous and of tap-luminous--bulk (BATCH files, keep_nested_arrays off) for
+the tap, and target-postgres's `config:`; further variants add settings on top of either, e.g.
+`--variant big=recommended,target-postgres:batch_size_rows=100000`; a value may be a YAML map:
+`--variant "b=default,tap-luminous:batch_config={encoding: {format: jsonl},
+storage: {root: /tmp/b}}"` (one argument).
 Runs are TAP:VARIANT pairs; taps are `current` (this checkout) or a --tap name.
 
 Sizes: --orders sales orders (purchase orders: a tenth, as benchmarks/pipeline.py's defaults),
@@ -49,6 +52,7 @@ import copy
 import datetime as dt
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -83,6 +87,7 @@ UTC = dt.timezone.utc
 WRAPPER = REPO / "benchmarks" / "plugin_wrapper.py"
 TAP = "tap-luminous"
 TARGET = "target-postgres"
+RECOMMENDED_TAP = "tap-luminous--bulk"
 END = dt.datetime(2026, 6, 1, tzinfo=UTC)
 START_DATE = "2020-01-01T00:00:00Z"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -136,20 +141,26 @@ def _yml(path: Path) -> dict[str, t.Any]:
 
 
 def recommended_settings() -> dict[str, dict[str, t.Any]]:
-    """meltano.yml's `config:` of tap-luminous and target-postgres: {plugin: {setting: value}}."""
+    """meltano.yml's recommended pipeline, `tap-luminous--bulk` (tap-luminous's `config:` and
+    its own) into target-postgres (its `config:`): {plugin: {setting: value}}."""
     project = _yml(REPO / "meltano.yml")
-    out = {}
-    for kind, name in (("extractors", TAP), ("loaders", TARGET)):
+    out: dict[str, dict[str, t.Any]] = {}
+    for kind, name, into in (
+        ("extractors", TAP, TAP),
+        ("extractors", RECOMMENDED_TAP, TAP),
+        ("loaders", TARGET, TARGET),
+    ):
         config = _plugin(project, kind, name).get("config")
         if config:
-            out[name] = dict(config)
+            out.setdefault(into, {}).update(copy.deepcopy(config))
     return out
 
 
 def parse_variant(spec: str, known: dict[str, dict[str, dict[str, t.Any]]]) -> tuple[str, t.Any]:
     """`NAME=BASE[,PLUGIN:SETTING=VALUE ...]` -> (name, {plugin: {setting: value}})."""
     name, _, rest = spec.partition("=")
-    base, *sets = rest.split(",")
+    # Split at the commas that start a PLUGIN: item, so a value may hold commas (a YAML map).
+    base, *sets = re.split(f",(?=(?:{TAP}|{TARGET}):)", rest)
     if base not in known:
         raise SystemExit(f"--variant {spec}: base {base!r} is not one of {sorted(known)}")
     settings = copy.deepcopy(known[base])

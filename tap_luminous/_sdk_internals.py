@@ -22,6 +22,9 @@ So the streams write their bookmark themselves in the standard shape
   `Stream._write_activate_version_message`, which names every stream-map alias), and turns off
   the SDK's own ACTIVATE_VERSION (`Stream.emit_activate_version_messages`: for FULL_TABLE
   streams it writes one *before* the first record), see tap_luminous/versions.py.
+- keeps the SDK's own BATCH path off (`Stream.get_batch_config` returns None, so `Stream.sync`
+  never calls `Stream._sync_batches`, which writes STATE without regard to open files): with
+  `batch_config` the buffered writer fills and announces the files, see tap_luminous/batches.py.
 
 tests/test_sdk_pins.py fails if an SDK upgrade renames or changes these hooks.
 """
@@ -58,6 +61,7 @@ PRIVATE_SDK_NAMES: tuple[tuple[str, str, str], ...] = (
     ("singer_sdk.streams.core", "Stream._write_state_message", "StreamOwnedBookmarkMixin"),
     ("singer_sdk.streams.core", "Stream._sync_records", "pinned: where the increment runs"),
     ("singer_sdk.streams.core", "Stream._process_record", "pinned: child syncs per context"),
+    ("singer_sdk.streams.core", "Stream._sync_batches", "pinned: the path get_batch_config skips"),
     ("singer_sdk.streams.core", "Stream._write_record_message", "FastRecordsMixin"),
     ("singer_sdk.streams.core", "Stream._write_schema_message", "NestedChildrenMixin"),
     ("singer_sdk.streams.core", "Stream._write_activate_version_message", "TableVersionMixin"),
@@ -113,8 +117,15 @@ class StreamOwnedBookmarkMixin(Stream):
         state["replication_key_value"] = value
 
     def flush_state(self) -> None:
-        """Emit a STATE message now with the current state (skipped if unchanged)."""
+        """Emit a STATE message now with the current state (skipped if unchanged).
+
+        With BATCH output, only once enough rows wait for a file (`BatchFiles.state_due`).
+        """
         self.mark_tenant()
+        writer = self._tap.message_writer
+        batches = getattr(writer, "batches", None)
+        if batches is not None and not batches.state_due():
+            return
         self.state_manager.is_flushed = False
         self._write_state_message()
 
@@ -203,6 +214,10 @@ class FastRecordsMixin(Stream):
             )
             return None
         return compile_conformer(self.effective_schema)
+
+    def get_batch_config(self, config: t.Mapping[str, t.Any]) -> None:
+        """Never the SDK's batch path: with `batch_config` the writer batches (batches.py)."""
+        return
 
     def _write_record_message(self, record: types.Record) -> None:
         conform = self._fast_record_conformer()

@@ -79,6 +79,12 @@ class ExportStream(ParentStream):
         bookmark, _ = self.saved_bookmark("backfilling from start_date")
         return self.window_from(bookmark)
 
+    def activates_version(self) -> str | None:
+        saved = self.stream_state.get(RUN_STATE_KEY)
+        if isinstance(saved, dict) and saved.get(RUN_VERSION_KEY) and saved.get("cursor"):
+            return f"{self.name} resumes an interrupted versioned export"
+        return super().activates_version()
+
     # -- the run ------------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         self.check_state()

@@ -33,6 +33,8 @@ from tap_luminous.lazy import decoded
 if t.TYPE_CHECKING:
     from singer_sdk.singerlib.encoding.simple import Message
 
+    from tap_luminous.batches import BatchFiles
+
 Conformer = t.Callable[[t.Any], t.Any]
 _JSON_SCALARS = (str, int, type(None))  # bool is an int
 
@@ -143,6 +145,10 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, "Message"]):
     The buffer is flushed whenever a message other than RECORD is written (so a STATE never
     waits behind, or overtakes, the records before it), when it passes 256 KiB, when a stream
     ends, on SIGTERM/SIGINT and when the CLI exits (`flush_all`).
+
+    With `batches` set (opt-in BATCH output, batches.py) records go to batch files instead, and
+    the same points close the open files and announce them first: every other message, a
+    stream's end, a signal and the exit.
     """
 
     FLUSH_AT = 256 * 1024
@@ -154,6 +160,7 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, "Message"]):
         # into one line: it defers to the end of the write in progress instead (see `defer`).
         self._busy = 0
         self._deferred: t.Callable[[], None] | None = None
+        self.batches: BatchFiles | None = None
         BufferedSingerWriter._instances.add(self)
 
     @classmethod
@@ -179,8 +186,12 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, "Message"]):
         return _ENCODER.encode(message.to_dict())
 
     def write_message(self, message: Message) -> None:
+        if self.batches is not None and message.type == "RECORD":
+            self.write_record(message.to_dict())
+            return
         self._busy += 1
         try:
+            self._announce_batches()
             _ENCODER.encode_into(message.to_dict(), self._buffer, -1)
             self._buffer += b"\n"
             if message.type != "RECORD" or len(self._buffer) >= self.FLUSH_AT:
@@ -192,6 +203,14 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, "Message"]):
         """Append a RECORD message given as the dict the SDK's RecordMessage.to_dict returns."""
         self._busy += 1
         try:
+            if self.batches is not None:
+                line = _ENCODER.encode(payload["record"]) + b"\n"
+                full = self.batches.add(payload["stream"], line)
+                if full is not None:
+                    _ENCODER.encode_into(full, self._buffer, -1)
+                    self._buffer += b"\n"
+                    self._flush()  # the target can load it while the next file fills
+                return
             _ENCODER.encode_into(payload, self._buffer, -1)
             self._buffer += b"\n"
             if len(self._buffer) >= self.FLUSH_AT:
@@ -202,9 +221,16 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, "Message"]):
     def flush(self) -> None:
         self._busy += 1
         try:
+            self._announce_batches()
             self._flush()
         finally:
             self._done()
+
+    def _announce_batches(self) -> None:
+        if self.batches is not None:
+            for message in self.batches.close_all():
+                _ENCODER.encode_into(message, self._buffer, -1)
+                self._buffer += b"\n"
 
     def _flush(self) -> None:
         if not self._buffer:

@@ -47,7 +47,14 @@ class ParentStream(
 
     # -- where a run starts -------------------------------------------------------------------
     def check_state(self) -> None:
-        """Refuse a bookmark this tap cannot have written, before any request."""
+        """Refuse a bookmark this tap cannot have written, before any request.
+
+        Also where the first stream of a run switches BATCH output on (the SDK's `sync` and
+        `sync_all` are final): before any record, with every stream's state loaded.
+        """
+        start_batch_output = getattr(self._tap, "start_batch_output", None)
+        if start_batch_output is not None:
+            start_batch_output()
         check_stream_state(self.name, self.stream_state, getattr(self._tap, "state_source", ""))
 
     def saved_bookmark(self, on_backfill: str) -> tuple[dt.datetime | None, bool]:
@@ -88,6 +95,10 @@ class ParentStream(
         if reason is None and self.is_full_read() and full_reads_versioned(self.config):
             reason = self.full_read_reason()
         return reason
+
+    def activates_version(self) -> str | None:
+        """Why this run would end with ACTIVATE_VERSION (BATCH output refuses it), or None."""
+        return self.versioned_read()
 
     def full_read_reason(self) -> str:
         return f"{self.name} is read in full ({self.replication_method})"

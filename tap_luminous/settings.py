@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pendulum
 
+from tap_luminous.batches import parse_batch_config
 from tap_luminous.config_schema import (
     API_PATH,
     BOOLEAN_SETTINGS,
@@ -176,9 +177,13 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
     for flag in BOOLEAN_SETTINGS:
         if config.get(flag) not in (None, True, False):
             raise SettingError(flag, f"must be true or false, got {config[flag]!r}")
-    if config.get("batch_config"):
+    reconciles = config.get("reconcile_now") or int(config.get("reconcile_every_days") or 0) > 0
+    if parse_batch_config(config.get("batch_config")) is not None and reconciles:
         raise SettingError(
-            "batch_config", "BATCH messages are not supported by tap-luminous (see README)"
+            "batch_config",
+            "cannot be combined with reconcile_now or reconcile_every_days: rows loaded "
+            "from batch files carry no table version, so the reconciliation's "
+            "ACTIVATE_VERSION would retire them",
         )
     return [
         f"Unknown setting '{name}' is ignored."

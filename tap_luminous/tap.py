@@ -16,6 +16,7 @@ from singer_sdk.helpers.capabilities import (
 
 from tap_luminous import erp_streams
 from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
+from tap_luminous.batches import BatchFiles, parse_batch_config, tenant_tag
 from tap_luminous.errors import SettingError
 from tap_luminous.output import BufferedSingerWriter
 from tap_luminous.pacing import RequestPacer
@@ -40,6 +41,7 @@ from tap_luminous.streams import (
 
 if t.TYPE_CHECKING:
     from tap_luminous.client import LuminousStream
+    from tap_luminous.parents import ParentStream
 
 PARENT_STREAM_TYPES: tuple[type[LuminousStream], ...] = (
     SalesOrdersStream,
@@ -64,9 +66,10 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
     package_name = "tap-luminous"
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = BufferedSingerWriter
-    # No BATCH: export state moves page by page with the emitted records, and a STATE written
-    # while batch files are still being filled would point past rows no target has seen yet.
+    # BATCH is opt-in (`batch_config`, batches.py): the writer fills the files and announces
+    # them before every STATE, never the SDK's own `Stream._sync_batches`.
     capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
+        PluginCapabilities.BATCH,
         TapCapabilities.CATALOG,
         TapCapabilities.STATE,
         TapCapabilities.DISCOVER,
@@ -137,12 +140,52 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         super().load_state(state)
         self.tenant = {"api": marker}  # joins the state with the first bookmark (see state.py)
 
+    _batch_output_started = False
+
+    def start_batch_output(self) -> None:
+        """Switch BATCH output on when `batch_config` asks, once, before the first stream syncs.
+
+        Called from `ParentStream.check_state` (the SDK's `Tap.sync_all` is final).
+        """
+        if self._batch_output_started:
+            return
+        self._batch_output_started = True
+        settings = parse_batch_config(self.config.get("batch_config"))
+        if settings is None:
+            return
+        check_batch_compatible(self.streams.values())
+        writer = self.message_writer
+        assert isinstance(writer, BufferedSingerWriter)
+        tenant = tenant_tag(tenant_marker(resolve_api_url(self.config)))
+        writer.batches = BatchFiles(settings, tenant, self.logger)
+        self.logger.info(
+            "BATCH output: %s files of up to %d records in %s",
+            settings.compression,
+            settings.batch_size,
+            settings.directory,
+        )
+
     def discover_streams(self) -> list[Stream]:
         pacer = RequestPacer.for_config(self.config, self.logger)
         parents = [stream_type(tap=self) for stream_type in PARENT_STREAM_TYPES]
         for stream in parents:
             stream.pacer = pacer  # one token, one rate budget
         return [*parents, *(stream_type(tap=self) for stream_type in CHILD_STREAM_TYPES)]
+
+
+def check_batch_compatible(streams: t.Iterable[Stream]) -> None:
+    """Refuse BATCH output for a run that would write ACTIVATE_VERSION (see batches.py)."""
+    for stream in streams:
+        if stream.parent_stream_type or not (stream.selected or stream.has_selected_descendents):
+            continue
+        reason = t.cast("ParentStream", stream).activates_version()
+        if reason is not None:
+            raise SettingError(
+                "batch_config",
+                f"cannot be used for this run: {reason}, so it would end with ACTIVATE_VERSION, "
+                "and rows loaded from batch files carry no table version (the target would "
+                "retire them); set reconcile_full_reads to false or deselect the stream",
+            )
 
 
 def _setting_named_in(error: str) -> str:

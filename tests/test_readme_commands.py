@@ -128,6 +128,9 @@ SKIP = {
     ),
     ".venv-meltano/bin/meltano run tap-luminous target-postgres": NEEDS_PG,
     ".venv-meltano/bin/meltano run --full-refresh tap-luminous target-postgres": NEEDS_PG,
+    ".venv-meltano/bin/meltano run tap-luminous--bulk target-postgres": (
+        f"{NEEDS_PG}; tests/test_meltano_postgres.py runs it against the fake API"
+    ),
     ".venv-meltano/bin/meltano run tap-luminous--acme target-postgres--per-tenant": NEEDS_TENANTS,
     ".venv-meltano/bin/meltano run tap-luminous--globex target-postgres--per-tenant": (
         NEEDS_TENANTS

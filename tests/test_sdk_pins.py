@@ -196,3 +196,11 @@ def test_the_package_uses_no_private_sdk_name_that_is_not_listed():
     }
     assert "_increment_stream_state" in sdk_private  # the scan sees the overrides
     assert sdk_private <= listed_attrs, sorted(sdk_private - listed_attrs)
+
+
+def test_the_sdk_batch_path_is_chosen_only_through_get_batch_config():
+    """Our streams return None there, so the SDK never writes batches behind the writer."""
+    source = inspect.getsource(CoreStream.sync)
+    assert "self.get_batch_config(self.config)" in source
+    assert "self._sync_batches(" in source
+    assert SalesOrdersStream.get_batch_config is not CoreStream.get_batch_config
