@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-import io
 import os
 import re
 import typing as t
@@ -103,11 +102,12 @@ def tenant_tag(api_marker: str) -> str:
 
 
 class _OpenFile:
-    __slots__ = ("chunk", "file", "path", "raw", "rows")
+    __slots__ = ("chunk", "file", "part", "path", "raw", "rows")
 
     def __init__(self, path: Path, compression: str) -> None:
         self.path = path
-        self.raw = open(path.with_name(path.name + ".part"), "wb")  # noqa: SIM115 (closed in close())
+        self.part = path.with_name(path.name + ".part")  # renamed once complete
+        self.raw = open(self.part, "wb")  # noqa: SIM115 (closed in close())
         self.file: t.BinaryIO = (
             t.cast("t.BinaryIO", gzip.GzipFile(fileobj=self.raw, mode="wb", compresslevel=1))
             if compression == "gzip"
@@ -120,7 +120,7 @@ class _OpenFile:
         self.file.write(self.chunk)
         self.file.close()
         self.raw.close()
-        os.replace(self.path.with_name(self.path.name + ".part"), self.path)
+        os.replace(self.part, self.path)
         return self.path
 
 
@@ -138,7 +138,6 @@ class BatchFiles:
         self._count = 0
         self._rows_since_state = 0
         self._streams_since_state: set[str] = set()
-        self.files_written = 0
         try:
             settings.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -183,7 +182,6 @@ class BatchFiles:
 
     def _close(self, stream: str) -> dict[str, t.Any]:
         path = self._open.pop(stream).close()
-        self.files_written += 1
         return {
             "type": "BATCH",
             "stream": stream,
@@ -205,13 +203,3 @@ class BatchFiles:
         """
         streams = max(1, len(self._streams_since_state))
         return self._rows_since_state >= self.settings.batch_size * streams
-
-
-def read_batch_file(path: str | Path) -> list[bytes]:
-    """The record lines of one batch file (for tests and tools)."""
-    text = str(path)
-    target = Path(unquote(urlsplit(text).path)) if text.startswith("file:") else Path(text)
-    data = target.read_bytes()
-    if target.name.endswith(".gz"):
-        data = gzip.GzipFile(fileobj=io.BytesIO(data)).read()
-    return data.splitlines()

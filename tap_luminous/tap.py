@@ -184,7 +184,8 @@ def check_batch_compatible(streams: t.Iterable[Stream]) -> None:
                 "batch_config",
                 f"cannot be used for this run: {reason}, so it would end with ACTIVATE_VERSION, "
                 "and rows loaded from batch files carry no table version (the target would "
-                "retire them); set reconcile_full_reads to false or deselect the stream",
+                "retire them); run it without batch_config, or, for a full read, set "
+                "reconcile_full_reads to false or deselect the stream",
             )
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import decimal
+import gzip
 import json
 import signal
 import subprocess
 import sys
 import typing as t
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from tap_luminous.batches import parse_batch_config, read_batch_file
+from tap_luminous.batches import parse_batch_config
 from tap_luminous.errors import SettingError
 from tap_luminous.tap import TapLuminous
 from tests.conftest import config_for
@@ -36,6 +38,14 @@ def batch_config(root: Path, size: int = 300, compression: str = "gzip") -> dict
         "storage": {"root": root.as_uri()},
         "batch_size": size,
     }
+
+
+def read_batch_file(path: str | Path) -> list[bytes]:
+    """The record lines of one batch file, given as a `file://` URL or a path."""
+    text = str(path)
+    target = Path(unquote(urlsplit(text).path)) if text.startswith("file:") else Path(text)
+    data = target.read_bytes()
+    return (gzip.decompress(data) if target.name.endswith(".gz") else data).splitlines()
 
 
 def batched_records(out: SingerOutput) -> dict[str, list[dict[str, t.Any]]]:
