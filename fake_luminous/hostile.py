@@ -34,10 +34,15 @@ MODES = (
     "cache_ignores_query",  # every order_status listing returns the active one
     "ignores_page",  # purchase orders: every page number returns the first page's rows
     "keyless_rows",  # purchase orders without an id
+    # bad text in a parent's string and in a nested array's element, on every endpoint:
     "invalid_utf8",  # bytes that are not UTF-8 inside a string
     "lone_surrogate",  # a \\ud800 escape inside a string (valid JSON)
-    "bom",  # a UTF-8 byte order mark before the body
     "nul_text",  # \\u0000 inside a string
+    "bom",  # a UTF-8 byte order mark before the body
+    "php_gaps",  # nested arrays as PHP writes arrays with gaps: {"0": a, "2": c}, and {}
+    "repeated_row",  # one row served again later in the same walk (export: 250 orders)
+    "out_of_order",  # the export sends a row it never sent before an earlier position
+    "large_pages",  # lists: `pages` pages of ~`page_mb` MiB each, values that need normalising
     "rate_limit_reset",  # X-RateLimit-Remaining 0 with a reset `reset_seconds` ahead
     "deep_nesting",  # an undocumented field nested 100,000 levels deep
     "long_export",  # a well-behaved export of `pages` pages (proves the bounds allow it)
@@ -83,6 +88,7 @@ class HostileAPI:
         reset_seconds: int = 3600,
         pages: int = 300,
         page_size: int = 5,
+        page_mb: float = 1.0,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -94,6 +100,7 @@ class HostileAPI:
         self.reset_seconds = reset_seconds
         self.pages = pages
         self.page_size = page_size
+        self.page_mb = page_mb
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -338,27 +345,95 @@ class HostileAPI:
             rows = [purchase_order(None, status), purchase_order(None, status)]
             self._json(h, self.po_page(rows, 1, 1, 2))
 
-    def _raw_export(
-        self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str], name: bytes
+    #: What each bad-text mode puts inside `TEXT_MARK`'s strings (bytes as sent).
+    BAD_TEXT: t.ClassVar[dict[str, bytes]] = {
+        "invalid_utf8": b"\xff\xfe",
+        "lone_surrogate": b"\\ud800",
+        "nul_text": b"\\u0000",
+    }
+    TEXT_MARK = "T-1"
+
+    def _text_rows(self, path: str, params: dict[str, str]) -> dict[str, t.Any]:
+        """One row per endpoint with `TEXT_MARK` in a parent string and in a child's string."""
+        mark = self.TEXT_MARK
+        if path.endswith("/export"):
+            row = order(1)
+            row["order_number"] = mark
+            row["items"] = [{"order_item_id": 11, "sku": mark}]
+            return self.export_page([row], None)
+        status = params.get("order_status", "active")
+        row = purchase_order({"active": 1, "inactive": 2}.get(status, 3), status)
+        row["public_note"] = mark
+        if path.startswith("/purchase-orders"):
+            row["items"] = [{"id": row["id"] * 100, "source_sku": mark}]
+        else:  # another page-number list (invoices, ...)
+            row["items"] = [{"id": row["id"] * 100, "sku": mark}]
+        return self.po_page([row], 1, 1, 1)
+
+    def _bad_text(self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]) -> None:
+        body = json.dumps(self._text_rows(path, params)).encode()
+        bad = f'"{self.TEXT_MARK}"'.encode().replace(b"-1", b"-" + self.BAD_TEXT[self.mode] + b"-1")
+        self._send(h, 200, body.replace(f'"{self.TEXT_MARK}"'.encode(), bad))
+
+    _mode_invalid_utf8 = _mode_lone_surrogate = _mode_nul_text = _bad_text
+
+    def _mode_php_gaps(self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]) -> None:
+        """Nested arrays as PHP's json_encode writes arrays whose keys are not 0..n-1."""
+        if path.endswith("/export"):
+            row = order(1)
+            row["items"] = {"0": {"order_item_id": 11}, "2": {"order_item_id": 13}}
+            row["shipments"] = {"10": {"tracking_number": "B"}, "2": {"tracking_number": "A"}}
+            row["fulfillment_orders"] = {}
+            self._json(h, self.export_page([row], None))
+            return
+        status = params.get("order_status", "active")
+        row = purchase_order({"active": 1, "inactive": 2}.get(status, 3), status)
+        base = row["id"] * 100
+        row["items"] = {"1": {"id": base + 1}, "10": {"id": base + 10}, "2": {"id": base + 2}}
+        row["payments"] = {"0": {"id": base + 50}}
+        self._json(h, self.po_page([row], 1, 1, 1))
+
+    def _mode_repeated_row(
+        self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]
     ) -> None:
+        """Export: orders 1..250 in order, order 10 served again after position 150, 50 a page.
+        Lists: two pages, the first page's last row again on the second (as a cache might)."""
+        if path.endswith("/export"):
+            served = [order(i, _minute(i)) for i in range(1, 251)]
+            served.insert(150, order(10, _minute(10)))
+            number = int(params["cursor"].split("-")[1]) if "cursor" in params else 0
+            rows = served[number * 50 : (number + 1) * 50]
+            more = (number + 1) * 50 < len(served)
+            self._json(h, self.export_page(rows, f"page-{number + 1}" if more else None))
+            return
+        status = params.get("order_status", "active")
+        first = {"active": 1, "inactive": 11, "deleted": 21}.get(status, 1)
+        page = int(params.get("page", "1"))
+        ids = [first, first + 1, first + 2] if page == 1 else [first + 2, first + 3]
+        rows = [purchase_order(i, status) for i in ids]
+        for row in rows:
+            row["items"] = [{"id": row["id"] * 100}]
+        self._json(h, self.po_page(rows, page, 2, 5))
+
+    def _mode_large_pages(
+        self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]
+    ) -> None:
+        if path.endswith("/export"):
+            self._plain(h, path, params)
+            return
+        number = int(params.get("page", "1"))
+        status = params.get("order_status", "active")
+        self._send(h, 200, _large_page(number, self.pages, self.page_mb, status))
+
+    def _mode_out_of_order(
+        self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]
+    ) -> None:
+        """Export: order 99, never sent before, comes after order 5 with an earlier time."""
         if not path.endswith("/export"):
             self._plain(h, path, params)
             return
-        body = json.dumps(self.export_page([order(1)], None)).encode()
-        self._send(h, 200, body.replace(b'"SO-1"', name))
-
-    def _mode_invalid_utf8(
-        self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]
-    ) -> None:
-        self._raw_export(h, path, params, b'"SO-\xff\xfe-1"')
-
-    def _mode_lone_surrogate(
-        self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]
-    ) -> None:
-        self._raw_export(h, path, params, b'"SO-\\ud800-1"')
-
-    def _mode_nul_text(self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]) -> None:
-        self._raw_export(h, path, params, b'"SO-\\u0000-1"')
+        rows = [order(i, _minute(i)) for i in range(1, 6)] + [order(99, _minute(3))]
+        self._json(h, self.export_page(rows, None))
 
     def _mode_bom(self, h: BaseHTTPRequestHandler, path: str, params: dict[str, str]) -> None:
         body = json.dumps(self.export_page([order(1)], None)).encode()
@@ -422,6 +497,34 @@ class HostileAPI:
             self._plain(h, path, params)
             return
         self._json(h, self.export_page([order(1, "2020-01-01T00:00:00Z")], None))
+
+
+def _large_page(number: int, pages: int, page_mb: float, status: str) -> bytes:
+    """One page of 100 purchase orders, ~`page_mb` MiB, with decimal strings in every item (the
+    drift a PHP backend sends), so every row takes the record path's slow, heavier branch."""
+    item = (
+        '{"id": %d, "quantity": "1.5", "unit_price": "12.30", "tax": "0.00", '
+        '"line_total": "18.45", "unit": "each", "source_sku": "SKU-%08d"}'
+    )
+    per_row = max(1, int(page_mb * (1 << 20) / 100 / len(item % (0, 0))))
+    rows = []
+    for i in range(100):
+        po_id = number * 1000 + i
+        items = ",".join(item % (po_id * 10_000 + k, k) for k in range(per_row))
+        rows.append(
+            f'{{"id": {po_id}, "order_status": "{status}", "updated_at": "2026-05-01T00:00:00Z", '
+            f'"order_cost": "{po_id}.25", "items": [{items}], "payments": []}}'
+        )
+    meta = (
+        f'{{"current_page": {number}, "from": 1, "last_page": {pages}, "per_page": 100, '
+        f'"to": 100, "total": {pages * 100}}}'
+    )
+    return f'{{"data": [{",".join(rows)}], "meta": {meta}}}'.encode()
+
+
+def _minute(i: int) -> str:
+    """A distinct, ascending updated_at for row `i` (one minute apart)."""
+    return f"2026-05-01T{i // 60:02d}:{i % 60:02d}:00Z"
 
 
 def gzip_size(mb: int) -> int:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from . import docs_samples
@@ -64,16 +65,39 @@ def _split_op(key: str) -> tuple[str, str]:
     return (m.group(1), m.group(2)) if m else (key, "eq")
 
 
-def date_filters(params: dict[str, str]) -> Resp | list[Filter]:
+#: How the server treats ``updated_at``/``created_at`` filters (``FakeLuminousAPI(filters=)``):
+#: "honour" as documented; "ignore" them; "reject" a query with one (422 naming the field);
+#: "empty": answer a filtered query with no rows (a server that misreads the filter).
+FILTER_MODES = ("honour", "ignore", "reject", "empty")
+
+
+@dataclass(frozen=True)
+class FilterRules:
+    """How one endpoint reads date filters: instants (``Y-m-d H:i:s``, the PO list) or dates
+    (a date-time value cut to its date, the other lists), the server's mode, and the UTC offset
+    in which it reads naive values (0: UTC)."""
+
+    instants: bool = True
+    mode: str = "honour"
+    offset_hours: float = 0.0
+
+
+def date_filters(params: dict[str, str], rules: FilterRules = FilterRules()) -> Resp | list[Filter]:
     """The ``updated_at``/``created_at`` filters of a query (422 for the first invalid one)."""
     filters: list[Filter] = []
     for key, raw in params.items():
         base, op = _split_op(key)
-        if base in ("updated_at", "created_at"):
-            f = _date_filter(base, op, raw)
-            if f is None:
-                label = base.replace("_", " ")
-                return invalid(key, f"The {label} field must match the format Y-m-d H:i:s.")
+        if base not in ("updated_at", "created_at"):
+            continue
+        if rules.mode == "reject":
+            return invalid(base, f"The {base} filter is not supported on this endpoint.")
+        f = _date_filter(base, op, raw, rules)
+        if f is None:
+            label = base.replace("_", " ")
+            return invalid(key, f"The {label} field must match the format Y-m-d H:i:s.")
+        if rules.mode == "empty":
+            filters.append(lambda r: False)
+        elif rules.mode == "honour":
             filters.append(f)
     return filters
 
@@ -97,7 +121,7 @@ def _page_body(chunks: list[bytes], meta_obj: dict[str, Any] | None) -> bytes:
 
 # -- purchase orders -------------------------------------------------------------------------
 def po_params(
-    params: dict[str, str], default_statuses: tuple[str, ...]
+    params: dict[str, str], default_statuses: tuple[str, ...], rules: FilterRules = FilterRules()
 ) -> Resp | tuple[int, int, tuple[str, ...], list[Filter]]:
     """Validate a PO list query: an error response, or (page, per_page, statuses, filters)."""
     paging = page_params(params)
@@ -110,7 +134,7 @@ def po_params(
         if status_param not in PO_STATUSES:
             return invalid("order_status", "The selected order status is invalid.")
         statuses = (status_param,)
-    filters = date_filters(params)
+    filters = date_filters(params, rules)
     if isinstance(filters, Resp):
         return filters
     for key, raw in params.items():
@@ -122,9 +146,15 @@ def po_params(
 
 
 def purchase_orders(
-    table: Table, params: dict[str, str], default_statuses: tuple[str, ...], lock: Lock
+    table: Table,
+    params: dict[str, str],
+    default_statuses: tuple[str, ...],
+    lock: Lock,
+    *,
+    rules: FilterRules = FilterRules(),
+    served: Callable[[], None] | None = None,
 ) -> Resp:
-    checked = po_params(params, default_statuses)
+    checked = po_params(params, default_statuses, rules)
     if isinstance(checked, Resp):
         return checked
     page, per_page, statuses, filters = checked
@@ -138,6 +168,8 @@ def purchase_orders(
         start = (page - 1) * per_page
         page_ids = ids[start : start + per_page]
         chunks = [table.row_bytes(i) for i in page_ids]
+        if served is not None:
+            served()
     body = _page_body(chunks, meta(page, per_page, start, len(page_ids), len(ids)))
     return Resp(200, body, rows=len(page_ids))
 
@@ -168,6 +200,7 @@ def list_page(
     params: dict[str, str],
     lock: Lock,
     served: Callable[[], None] | None = None,
+    rules: FilterRules = FilterRules(instants=False),
 ) -> Resp:
     """One page of a generic list (every row when not ``paginated``); then ``served()``."""
     spec = table.spec
@@ -185,7 +218,7 @@ def list_page(
         if isinstance(sort, str):
             return invalid("sort", sort)
         field, desc = sort
-    filters = date_filters(params)
+    filters = date_filters(params, rules)
     if isinstance(filters, Resp):
         return filters
     with lock:
@@ -201,17 +234,17 @@ def list_page(
 
 
 class Churn:
-    """Rows of generic lists touched as pages are served (``FakeLuminousAPI(churn=...)``).
+    """Rows touched as pages are served (``FakeLuminousAPI(churn=...)``): a busy tenant.
 
-    ``counts[path]`` rows of that list, drawn from ``random.Random(f"{seed}:churn:{path}")``,
-    get ``updated_at`` = the clock's now after it advanced ``step`` seconds (a real clock is
-    not moved), once per page served.
+    ``counts[path]`` rows of that list (a generic list or /purchase-orders), drawn from
+    ``random.Random(f"{seed}:churn:{path}")``, get ``updated_at`` = the clock's now after it
+    advanced ``step`` seconds (a real clock is not moved), once per page served.
     """
 
     def __init__(
-        self, seed: int, counts: Mapping[str, int], step: float, lists: Mapping[str, ListTable]
+        self, seed: int, counts: Mapping[str, int], step: float, paths: Iterable[str]
     ) -> None:
-        unknown = set(counts) - set(lists)
+        unknown = set(counts) - set(paths)
         if unknown:
             raise ValueError(f"churn: not list endpoints: {sorted(unknown)}")
         self.seed = seed
@@ -219,9 +252,8 @@ class Churn:
         self.step = step
         self.rngs: dict[str, random.Random] = {}
 
-    def touch(self, table: ListTable, clock: FakeClock) -> None:
-        """After a page of ``table`` (the caller holds the API's lock)."""
-        path = table.spec.path
+    def touch(self, path: str, table: Table, clock: FakeClock) -> None:
+        """After a page of ``table`` at ``path`` (the caller holds the API's lock)."""
         count = self.counts.get(path, 0)
         if count <= 0:
             return
@@ -240,18 +272,23 @@ def _id_filter(name: str, value: int) -> Filter:
     return lambda r: (r.get(obj) or {}).get("id") == value
 
 
-def _date_filter(field_name: str, op: str, raw: str) -> Filter | None:
+def _date_filter(field_name: str, op: str, raw: str, rules: FilterRules) -> Filter | None:
+    if op in ("set", "notset"):  # "null or empty string"; the value is not read
+        want_set = op == "set"
+        return lambda r: (r.get(field_name) not in (None, "")) == want_set
     m = _PO_DT_RE.fullmatch(raw.strip())
     if not m or op not in ("eq", "neq", "gt", "gte", "lt", "lte"):
         return None
     y, mo, d, hh, mi, ss = m.groups()
+    # A naive value is read in the server's offset: local wall time = UTC + offset.
+    shift = timedelta(hours=rules.offset_hours)
     try:
-        if hh is None:
+        if hh is None or not rules.instants:  # a date (a date-time cut to its date on lists)
             day = date(int(y), int(mo), int(d))
 
             def key(r: Row) -> Any:
                 v = r.get(field_name)
-                return as_utc(v).date() if isinstance(v, datetime) else None
+                return (as_utc(v) + shift).date() if isinstance(v, datetime) else None
 
             target: Any = day
         else:
@@ -259,7 +296,9 @@ def _date_filter(field_name: str, op: str, raw: str) -> Filter | None:
 
             def key(r: Row) -> Any:
                 v = r.get(field_name)
-                return as_utc(v).replace(microsecond=0) if isinstance(v, datetime) else None
+                return (
+                    (as_utc(v) + shift).replace(microsecond=0) if isinstance(v, datetime) else None
+                )
     except ValueError:
         return None
     ops: dict[str, Callable[[Any, Any], bool]] = {

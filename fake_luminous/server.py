@@ -48,8 +48,15 @@ class FakeLuminousAPI:
       (docs_samples.py) instead of the dataset; see ``exports.docs_export`` /
       ``pages.docs_purchase_orders``. The generic lists serve the dataset still.
     - ``churn={path: n}`` (``api.churn`` may be changed at any time): every page served of
-      that generic list touches ``n`` of its rows: the clock advances ``churn_step`` seconds
-      (a real clock is left alone) and their ``updated_at`` becomes its now.
+      that generic list (or of /purchase-orders) touches ``n`` of its rows: the clock advances
+      ``churn_step`` seconds (a real clock is left alone) and their ``updated_at`` becomes its
+      now. A busy tenant.
+    - ``filters=`` how the page-number lists treat ``updated_at``/``created_at`` filters
+      (``api.filters`` may be changed at any time): "honour" (as documented: instants on
+      /purchase-orders, dates on the other lists, a date-time value cut to its date there;
+      ``set``/``notset`` too), "ignore", "reject" (422 naming the field) or "empty" (every
+      filtered request answers no rows). ``filter_offset_hours``: naive filter values are read
+      as wall time in that UTC offset (a server in another time zone).
     """
 
     def __init__(
@@ -72,6 +79,8 @@ class FakeLuminousAPI:
         docs_samples: bool = False,
         churn: Mapping[str, int] | None = None,
         churn_step: float = 1.0,
+        filters: str = "honour",
+        filter_offset_hours: float = 0.0,
     ) -> None:
         if timestamp_style not in TIMESTAMP_STYLES:
             raise ValueError(f"timestamp_style must be one of {TIMESTAMP_STYLES}")
@@ -101,6 +110,11 @@ class FakeLuminousAPI:
         self.record_bodies = record_bodies
         self.served_bodies: list[ServedBody] = []
         self.docs_samples = docs_samples
+        if filters not in pages.FILTER_MODES:
+            raise ValueError(f"filters must be one of {pages.FILTER_MODES}")
+        #: How the page-number lists treat date filters (may be changed at any time).
+        self.filters = filters
+        self.filter_offset_hours = filter_offset_hours
         self.requests: list[RecordedRequest] = []
         self.fault_counts: dict[str, int] = {}
         self.on_request: Callable[[RecordedRequest], None] | None = None
@@ -112,7 +126,9 @@ class FakeLuminousAPI:
         self._so, self._products, self._pos, self._lists = dataset_tables(
             dataset, timestamp_style, drift, self.drift_seed
         )
-        self._churn = pages.Churn(dataset.seed, churn or {}, churn_step, self._lists)
+        self._churn = pages.Churn(
+            dataset.seed, churn or {}, churn_step, (*self._lists, PURCHASE_ORDERS)
+        )
         #: path of a generic list -> rows touched per page served (see the class docstring)
         self.churn: dict[str, int] = self._churn.counts
 
@@ -383,14 +399,21 @@ class FakeLuminousAPI:
             return json_resp(401, {"message": "Unauthenticated."})
         if sub in self._lists and sub not in KNOWN_PATHS:
             table = self._lists[sub]
-            churn = self._churn
+            rules = pages.FilterRules(False, self.filters, self.filter_offset_hours)
             return pages.list_page(
-                table, params, self._lock, lambda: churn.touch(table, self.clock)
+                table, params, self._lock, lambda: self._churn.touch(sub, table, self.clock), rules
             )
         if sub == PURCHASE_ORDERS:
             if self.docs_samples:
                 return pages.docs_purchase_orders(params, self.po_default_statuses)
-            return pages.purchase_orders(self._pos, params, self.po_default_statuses, self._lock)
+            return pages.purchase_orders(
+                self._pos,
+                params,
+                self.po_default_statuses,
+                self._lock,
+                rules=pages.FilterRules(True, self.filters, self.filter_offset_hours),
+                served=lambda: self._churn.touch(sub, self._pos, self.clock),
+            )
         if self.docs_samples:
             return exports.docs_export(sub, params)
         endpoint, default_limit = EXPORTS[sub]

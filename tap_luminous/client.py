@@ -67,10 +67,14 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
     schema_name: str | None = None
     #: The token never follows a redirect; see validate_response.
     allow_redirects = False
+    #: The setting that holds this endpoint's page size, if the user can change it.
+    page_size_setting: str | None = None
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.retry_counts: Counter[str] = Counter()
+        #: Every request this stream sent in this run, retries included (the run's cost).
+        self.requests_sent = 0
         # Pages may be fetched from several threads at once (purchase orders, export prefetch).
         self._retry_lock = threading.Lock()
         # TapLuminous replaces this with one pacer shared by all streams (they share a token).
@@ -190,7 +194,7 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
         self,
         params: dict[str, t.Any],
         context: Context | None = None,
-        decode: t.Callable[[bytes], t.Any] | None = None,
+        decode: t.Callable[[bytes | bytearray], t.Any] | None = None,
     ) -> Page:
         """Send one GET, validate and parse it, retrying transient failures of any of those.
 
@@ -222,12 +226,14 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
         self,
         params: dict[str, t.Any],
         context: Context | None,
-        decode: t.Callable[[bytes], t.Any] | None = None,
+        decode: t.Callable[[bytes | bytearray], t.Any] | None = None,
     ) -> Page:
         prepared = self.build_prepared_request(
             method="GET", url=self.get_url(context), params=params, headers=self.http_headers
         )
         self.pacer.wait_turn()
+        with self._retry_lock:
+            self.requests_sent += 1
         # stream=True and a few large reads: a large body comes in big reads instead of
         # requests' 10 KB chunks, each of which must win the GIL back from the thread emitting
         # records. The deadline bounds headers and body together (see transport.py).
@@ -247,7 +253,7 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
             finally:
                 response.close()
         if content.startswith(b"\xef\xbb\xbf"):
-            content = content[3:]  # a UTF-8 byte order mark before the JSON
+            del content[:3]  # a UTF-8 byte order mark before the JSON (in place: no copy)
         try:
             body = (decode or self.decode_body)(content)
         except msgspec.ValidationError as exc:
@@ -270,7 +276,7 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
             raise TransientError(
                 self.path,
                 f"{response.status_code} {response.reason or ''} but the body ({page_of(params)}) "
-                f"is not valid JSON ({len(content)} bytes, starts {content[:40]!r})",
+                f"is not valid JSON ({len(content)} bytes, starts {bytes(content[:40])!r})",
                 "invalid_json",
                 response,
             ) from None
@@ -294,7 +300,7 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
 
     def _read_body(
         self, response: requests.Response, params: dict[str, t.Any], deadline: Deadline
-    ) -> bytes:
+    ) -> bytearray:
         limit = self.max_response_bytes
         try:
             return read_body(response, limit)
@@ -302,7 +308,8 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
             raise ApiError(
                 f"GET {self.path} ({page_of(params)}): the response body is larger than "
                 f"max_response_mb={limit >> 20} MiB (after decompression); stopping without "
-                "advancing the bookmark"
+                "advancing the bookmark. If this tenant's pages really are that large, raise "
+                f"max_response_mb{self._page_size_advice()}"
             ) from None
         except UnsupportedEncodingError as exc:
             raise ApiError(
@@ -319,6 +326,9 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
             dropped = requests.exceptions.ChunkedEncodingError(exc)
             raise self._network_error(dropped) from exc
 
+    def _page_size_advice(self) -> str:
+        return f" or lower {self.page_size_setting}" if self.page_size_setting else ""
+
     @property
     def request_deadline(self) -> float:
         return float(self.config["request_deadline"])
@@ -327,7 +337,7 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
     def max_response_bytes(self) -> int:
         return int(self.config["max_response_mb"]) << 20
 
-    def decode_body(self, content: bytes) -> t.Any:
+    def decode_body(self, content: bytes | bytearray) -> t.Any:
         """The page envelope, `data` still JSON text (see envelope.py)."""
         return decode_envelope(content)
 
@@ -376,6 +386,7 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
             self.url_base,
             self.config["api_token"],
             cursor=self.request_carried_cursor(response),
+            filtered="updated_at%5B" in (response.request.url or ""),
         )
 
     def request_carried_cursor(self, response: requests.Response) -> bool:

@@ -96,17 +96,18 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.BooleanType,
         default=False,
         title="Purchase orders full scan",
-        description="Emit every purchase order on every run instead of only those updated "
-        "since the bookmark (the listing is always walked in full either way).",
+        description="Walk every purchase-order listing in full and emit every purchase order "
+        "on every run, instead of asking the server for those updated since the bookmark.",
     ),
     th.Property(
         "purchase_orders_verify_walk",
         th.BooleanType,
         default=True,
         title="Verify purchase-order walks",
-        description="Walk each purchase-order listing a second time and compare the ids page by "
-        "page, so rows shifted across pages by inserts or deletes during the walk are not "
-        "skipped. Doubles the purchase-order requests; turn off only for static data.",
+        description="Walk each purchase-order listing of more than one page again (ids only, "
+        "last page first) until a walk finds no row it missed, so rows shifted across pages by "
+        "inserts, deletes or updates during the walk are not skipped. Rows updated after the walk "
+        "began are next run's business. Turn off only for static data.",
     ),
     th.Property(
         "purchase_orders_max_rewalks",
@@ -138,8 +139,9 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.BooleanType,
         default=True,
         title="Verify list walks",
-        description="Walk each of the other page-number lists again (ids only) until two walks "
-        "agree, emitting rows that shifted between pages, as for purchase orders.",
+        description="Walk each of the other page-number lists again (ids only, last page "
+        "first) until a walk finds no row it missed, emitting rows that shifted between pages, "
+        "as for purchase orders.",
     ),
     th.Property(
         "list_streams_max_rewalks",
@@ -148,6 +150,17 @@ CONFIG_SCHEMA = th.PropertiesList(
         title="List-stream re-walks",
         description="How many extra walks of another page-number list to make while it keeps "
         "moving before failing without advancing the bookmark (1-20).",
+    ),
+    th.Property(
+        "page_walk_overlap_hours",
+        th.IntegerType(minimum=14, maximum=8760),
+        default=24,
+        title="Page-walk filter overlap (hours)",
+        description="An incremental run of a page-number stream asks the server for the rows "
+        "updated since the bookmark minus this many hours (`updated_at[gte]=`; at least 14: the "
+        "docs do not say in which time zone the server reads the value, and UTC offsets span "
+        "-12 to +14 hours). It widens what is fetched, never what is emitted: rows updated "
+        "before the bookmark are still left out (14-8760).",
     ),
     th.Property(
         "reconcile_every_days",
@@ -240,10 +253,12 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "max_response_mb",
         th.IntegerType(minimum=1, maximum=4096),
-        default=256,
+        default=64,
         title="Largest response (MiB)",
         description="Cap on one response body after decompression (1-4096 MiB). A larger body "
-        "stops the run with one line instead of filling memory.",
+        "stops the run with one line instead of filling memory. The default is twice a "
+        "1,000-order export page with 100 lines on every order; peak memory is at most about "
+        "100 MiB + (concurrency + 26) x this cap (docs/operations.md).",
     ),
     th.Property(
         "max_empty_pages",

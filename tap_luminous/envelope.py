@@ -43,7 +43,7 @@ class _Envelope(msgspec.Struct):
 _decode_envelope = msgspec.json.Decoder(_Envelope, float_hook=decimal.Decimal).decode
 
 
-def decode_envelope(content: bytes) -> dict[str, t.Any]:
+def decode_envelope(content: bytes | bytearray) -> dict[str, t.Any]:
     """The envelope as Python objects (numbers as Decimal), `data` as JSON text.
 
     A body msgspec refuses although it is JSON (a lone surrogate escape such as `\\ud800`)
@@ -52,10 +52,7 @@ def decode_envelope(content: bytes) -> dict[str, t.Any]:
     try:
         envelope = _decode_envelope(content)
     except msgspec.DecodeError:
-        body = json.loads(content.decode("utf-8", "surrogateescape"), parse_float=decimal.Decimal)
-        if not isinstance(body, dict):
-            raise msgspec.ValidationError("expected a JSON object") from None
-        return body
+        return decode_lenient(content)
     is_list = bytes(memoryview(envelope.data)[:1]) == b"["
     return {
         "data": envelope.data if is_list else None,
@@ -63,3 +60,15 @@ def decode_envelope(content: bytes) -> dict[str, t.Any]:
         "next_cursor": envelope.next_cursor,
         "meta": envelope.meta,
     }
+
+
+def decode_lenient(content: bytes | bytearray) -> dict[str, t.Any]:
+    """A JSON object body that msgspec refuses (a lone surrogate escape such as `\\ud800`, bytes
+    that are not UTF-8), decoded by the standard library: such text survives as surrogates,
+    which the record path repairs and keeps in the side column. Every decoder of a page falls
+    back here, so every endpoint reads what the others read."""
+    text = bytes(content).decode("utf-8", "surrogateescape")
+    body = json.loads(text, parse_float=decimal.Decimal)
+    if not isinstance(body, dict):
+        raise msgspec.ValidationError("expected a JSON object")
+    return body

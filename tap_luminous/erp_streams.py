@@ -3,7 +3,9 @@
 Every stream here is a page-number list (tap_luminous/page_numbers.py) declared in a few lines:
 name, path, key, and only what is particular (a page-size parameter, a stable sort, a full read
 for snapshots). Rows that carry `updated_at` are read incrementally with the server-time
-bookmark, like purchase orders; the others are FULL_TABLE. None is selected by default: an
+bookmark, like purchase orders, asking the server for `updated_at[gte]=YYYY-MM-DD` (the filters
+page's date form for every GET list; none of these pages documents an instant); the others are
+FULL_TABLE and read in full. None is selected by default: an
 upgrade makes no request to a new endpoint until the user selects its stream.
 Schemas: tap_luminous/schemas/<name>.json, each naming the docs page it comes from.
 """

@@ -14,6 +14,7 @@ import math
 import re
 import time
 import typing as t
+import zlib
 from urllib.parse import urlsplit
 
 import msgspec
@@ -23,6 +24,7 @@ from singer_sdk.exceptions import RetriableAPIError
 
 from tap_luminous.errors import ApiError
 from tap_luminous.timestamps import canonical_timestamp
+from tap_luminous.transport import UnsupportedEncodingError, read_body
 
 if t.TYPE_CHECKING:
     from tap_luminous.transport import Deadline
@@ -60,6 +62,10 @@ class TransientError(RetriableAPIError):
         self.detail = detail
 
 
+class FilterRejectedError(ApiError):
+    """A page-number list refused the `updated_at` filter (400/422 naming it): read it in full."""
+
+
 class CursorRejectedError(ApiError):
     """The export refused a cursor (expired, tampered, from another run): restart from `since`."""
 
@@ -75,7 +81,7 @@ def server_message(response: requests.Response, secret: str | None = None) -> st
     CR/LF of such pages, is collapsed so the message never breaks the one-line error. `secret`
     (the token) is masked in case the server echoes it.
     """
-    content = response.content or b""
+    content = _error_body(response)
     try:
         body = _decode_json(content)
     except (msgspec.DecodeError, ValueError):
@@ -97,6 +103,22 @@ def server_message(response: requests.Response, secret: str | None = None) -> st
     if len(message) > 400:
         message = message[:400] + "..."
     return mask(message, secret)
+
+
+#: How much of an error body is read: enough for any Laravel message, never a bomb's worth.
+_ERROR_BODY_BYTES = 64 << 10
+
+
+def _error_body(response: requests.Response) -> bytes:
+    """The first 64 KiB of an error response's body (decompressed), b"" if it cannot be read."""
+    if getattr(response, "_content_consumed", False) or not hasattr(response.raw, "read"):
+        return response.content or b""  # already read (or a response built in a test)
+    try:
+        return bytes(read_body(response, _ERROR_BODY_BYTES, truncate=True))
+    except (UnsupportedEncodingError, zlib.error, OSError, requests.RequestException):
+        return b""
+    except urllib3.exceptions.HTTPError:
+        return b""
 
 
 def mask(text: str, secret: str | None) -> str:
@@ -210,11 +232,19 @@ def seconds_text(value: float) -> str:
 
 
 def check_status(
-    response: requests.Response, path: str, base_url: str, secret: str | None, *, cursor: bool
+    response: requests.Response,
+    path: str,
+    base_url: str,
+    secret: str | None,
+    *,
+    cursor: bool,
+    filtered: bool = False,
 ) -> None:
     """Raise for a status that is not a 2xx: at once, or as a TransientError to retry.
 
     `cursor`: the request carried an export cursor, so a 4xx means the cursor was refused.
+    `filtered`: it carried an `updated_at` filter, so a 400/422 naming it means the server
+    refuses the filter (never a 401, 403 or 429).
     """
     status = response.status_code
     if 300 <= status < 400:
@@ -239,6 +269,8 @@ def check_status(
         message = f"GET {path}: {status_detail(response, secret)}"
         if cursor:
             raise CursorRejectedError(message)
+        if filtered and status in (400, 422) and "updated_at" in message:
+            raise FilterRejectedError(message)
         raise ApiError(message)
 
 

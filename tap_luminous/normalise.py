@@ -321,14 +321,30 @@ def _as_measure(value: t.Any) -> t.Any:
         return _NO_MEASURE
 
 
+_LIST_INDEX = re.compile(r"0|[1-9]\d{0,17}")
+
+
+def _php_list(value: dict[str, t.Any]) -> t.Any:
+    """A PHP array with gaps as the list it is, else `value` unchanged (a misfit).
+
+    PHP's json_encode writes an array whose keys are not 0..n-1 (after `unset()`, or a Laravel
+    `filter()` without `values()`) as an object: `{"0": a, "2": c}` is the list `[a, c]`, in
+    integer order of its keys (`"10"` after `"2"`); `{}` is `[]`. Only canonical non-negative
+    integer keys qualify (`"02"` or `"-1"` do not).
+    """
+    if not all(isinstance(key, str) and _LIST_INDEX.fullmatch(key) for key in value):
+        return value
+    return [value[key] for key in sorted(value, key=int)]
+
+
 def _array(schema: dict[str, t.Any], nullable: bool) -> Normaliser:
     item = compile_normaliser(schema.get("items") or {})
 
     def array(value: t.Any, path: Path, found: Findings) -> t.Any:
         if value is None:
             return None
-        if value == {}:
-            return []  # an empty list sent as an empty object
+        if isinstance(value, dict):
+            value = _php_list(value)
         if not isinstance(value, list):
             found.invalid[path] = _original(value)
             return None

@@ -1,16 +1,34 @@
 """The page-number family (Laravel lists: `page`, `per_page` or `limit`, `meta.last_page`).
 
-No endpoint of this family filters by update time on the server at more than day granularity,
-so every run walks all pages of each listing and keeps the rows updated at or after the
-bookmark (all of them on a full read). The bookmark is the server's time (`Date` header) when
-the walk began, so a row updated during the walk is emitted again next run instead of being
-skipped.
+**What a run reads.** A full read (the first run, a backfill, FULL_TABLE, a full scan, a
+reconciliation) walks every page of each listing. An incremental run asks the server to filter:
+each listing with `updated_at[gte]=<bound>` (`YYYY-MM-DD HH:mm:ss` where the docs give instants,
+the purchase-order list; `YYYY-MM-DD` on the other lists, per the filters page), where the bound
+is the bookmark minus `page_walk_overlap_hours`, and no later than the last run's *witness*
+minus the same overlap. Rows a `gte` filter never matches are asked for too: `updated_at[notset]`
+(null or empty) and `updated_at[lt]=1970-01-02` (MySQL's zero date). The client-side cut at the
+bookmark stays exact either way: the overlap widens what is fetched, never what is emitted. The
+bookmark is the server's time (`Date` header) when the walk began, so a row updated during the
+walk is emitted again next run instead of being skipped.
 
-Page numbers drift when rows are created or deleted during a walk, so a listing is walked again
-(ids only) until two walks agree, and rows a later walk finds are emitted then. Bounds that
-hold however fast the server answers: `meta.last_page` may grow but not without limit, must fit
-`meta.total`, a page must be the one asked for, at most `max_empty_pages` empty pages in a row,
-and a page that repeats only earlier rows stops the run.
+**Trusting the filter.** The witness of a listing is the row with the latest `updated_at` a run
+saw there, kept in the state (`filter_witnesses`). The next run's bound includes it, so the
+server's answer must hold it again (under any listing: a row may change status): if it does not,
+the server misread the filter, and that listing is walked in full this run. A listing without
+a witness (the first run after an upgrade, one that was empty) is walked in full. A 400/422
+naming `updated_at` falls back to the full walk for the stream (one warning, exit 0); rows older
+than the bound mean the server ignored the filter: nothing changes but the cost (one warning).
+
+**Rows that move during a walk.** Page numbers drift when rows are created, deleted or updated
+during a walk. A listing of more than one page is walked again, ids only, last page first and
+one page at a time (a row that shifts towards the first page cannot slip past a walk in that
+direction), until a walk finds no row the walks before it missed; rows it finds are emitted. On
+an incremental read, rows updated after the walk began are next run's business and do not count
+(so a busy tenant does not fail the run); on a full read, every row counts. A listing that keeps
+turning up missed rows for `max_rewalks` walks stops the run without advancing the bookmark.
+Bounds that hold however fast the server answers: `meta.last_page` may grow but not without
+limit, must fit `meta.total`, a page must be the one asked for, at most `max_empty_pages` empty
+pages in a row, and a page that repeats only earlier rows stops the run.
 
 A read that emits every row (FULL_TABLE, a full scan, a reconciliation) carries a new table
 version and, once every listing is walked and verified, writes ACTIVATE_VERSION.
@@ -18,18 +36,22 @@ version and, once every listing is walked and verified, writes ACTIVATE_VERSION.
 
 from __future__ import annotations
 
+import datetime as dt
 import typing as t
 from collections import deque
+from dataclasses import dataclass
 from functools import cached_property
 
 import msgspec
 
 from tap_luminous.concurrency import Prefetch
+from tap_luminous.envelope import decode_lenient
 from tap_luminous.errors import ApiError, ProtocolError
+from tap_luminous.failures import FilterRejectedError
 from tap_luminous.lazy import decoded
 from tap_luminous.parents import ParentStream
 from tap_luminous.progress import Progress
-from tap_luminous.timestamps import format_timestamp, parse_timestamp
+from tap_luminous.timestamps import canonical_timestamp, format_timestamp, parse_timestamp
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -45,8 +67,7 @@ class PageNumberStream(ParentStream):
 
     #: The page-size parameter: `per_page` on most lists, `limit` on a few.
     size_params: tuple[str, ...] = ("per_page",)
-    #: The setting that holds the page size; None: `page_size` (the documented maximum).
-    page_size_setting: str | None = None
+    #: `page_size_setting` None: `page_size` (the documented maximum).
     page_size = 100
     #: A stable order sent with every page (`field:asc`), where the endpoint takes `sort`.
     sort: str | None = None
@@ -128,69 +149,202 @@ class PageNumberStream(ParentStream):
             )
         self.start_children()
         self.begin_version(version)
+        incremental = reason is None and self.replication_method == "INCREMENTAL"
+        walk = _Walk(threshold, self.key, self.replication_key, every_row_counts=not incremental)
+        bounds = self.filter_bounds(threshold)
         self.logger.info(
-            "Walking all %s pages; emitting %s",
+            "Reading %s: %s; emitting %s",
             self.rows_label,
+            "asking the server for rows updated since the bookmark" if bounds else "every page",
             f"every {self.row_noun}" if threshold is None else f"those updated since {threshold}",
         )
-        walk = _Walk(threshold, self.key, self.replication_key)
         for listing in self.listings():
+            label = self.listing_label(listing)
             if not self.paginated:
                 page = self.fetch_page(dict(listing), context)
                 walk.started_at = walk.started_at or page.server_date
-                yield from walk.new_rows(self.page_rows(page, f"GET {self.path}"))
-                continue
-            layout = yield from self._walk_once(listing, walk, context)
-            yield from self._verify_layout(listing, layout, walk, context)
+                yield from walk.new_rows(self.page_rows(page, f"GET {self.path}"), label)
+            elif label in bounds and walk.fell_back is None:
+                yield from self._read_filtered(listing, label, bounds[label], walk, context)
+            else:
+                yield from self._walk(_Query(listing, label), walk, context)
+        yield from self._recheck_witnesses(bounds, walk, context)
         if walk.started_at is None:
             raise ProtocolError(f"GET {self.path}: the server sent no Date header")
         started = parse_timestamp(walk.started_at)
         assert started is not None
         bookmark = self.not_ahead_of_clock(started, f"GET {self.path}: the server's Date header")
+        if incremental or self.replication_method == "INCREMENTAL":
+            self.stream_state[WITNESSES_KEY] = walk.witnesses
         self.finish_run(bookmark, version)
+        self.logger.info(
+            "Stream '%s' read %s: %d requests, %d rows emitted",
+            self.name,
+            walk.how(bool(bounds)),
+            self.requests_sent,
+            walk.emitted,
+        )
 
-    def _where(self, listing: Listing, number: t.Any) -> str:
-        label = self.listing_label(listing)
-        return f"GET {self.path} ({label + ', ' if label else ''}page {number})"
+    # -- server-side filters ------------------------------------------------------------------
+    #: How the server filters `updated_at`: "datetime" (`YYYY-MM-DD HH:mm:ss`, as the
+    #: purchase-order page documents), "date" (`YYYY-MM-DD`, the filters page for every GET
+    #: list), None (the stream is read in full on every run).
+    updated_filter: str | None = "date"
 
-    def _walk_once(
+    def filter_bounds(self, threshold: str | None) -> dict[str, dt.datetime]:
+        """The `updated_at[gte]` bound of each listing to read filtered (the others: in full).
+
+        The bookmark, or the last run's witness of the listing if earlier, minus the overlap.
+        """
+        if threshold is None or self.updated_filter is None or not self.paginated:
+            return {}
+        if self.replication_key != "updated_at":
+            return {}
+        since = parse_timestamp(threshold)
+        assert since is not None
+        overlap = dt.timedelta(hours=int(self.config["page_walk_overlap_hours"]))
+        saved = self.stream_state.get(WITNESSES_KEY)
+        bounds = {}
+        for listing in self.listings():
+            label = self.listing_label(listing)
+            witness = _read_witness(saved.get(label) if isinstance(saved, dict) else None)
+            if witness is not None:
+                bounds[label] = min(since, witness[1]) - overlap
+        return bounds
+
+    def filter_value(self, bound: dt.datetime) -> str:
+        """The bound as the docs write it, in UTC."""
+        if self.updated_filter == "datetime":
+            return bound.strftime("%Y-%m-%d %H:%M:%S")
+        return bound.strftime("%Y-%m-%d")
+
+    def _read_filtered(
         self,
         listing: Listing,
+        label: str,
+        bound: dt.datetime,
         walk: _Walk,
         context: Context | None,
-        expected_pages: int | None = None,
-    ) -> t.Generator[dict[str, t.Any], None, list[list[t.Any]]]:
-        """Emit every new row of one listing; return the ids page by page (its layout).
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """A listing's rows updated since `bound`, then those without a readable updated_at."""
+        value = self.filter_value(bound)
+        # The oldest row a server honouring the filter can send, in any UTC offset.
+        day = dt.datetime.combine(bound.date(), dt.time(), bound.tzinfo)
+        oldest = format_timestamp((bound if self.updated_filter == "datetime" else day) - _OFFSET)
+        queries = [
+            _Query(
+                {**listing, "updated_at[gte]": value},
+                label,
+                f"updated_at[gte]={value}",
+                lambda updated: updated >= oldest,
+            ),
+            *(
+                _Query({**listing, **extra}, label, _filter_text(extra), _unreadable)
+                for extra in _UNREADABLE
+            ),
+        ]
+        for query in queries:
+            if walk.fell_back is not None or label in walk.ignored:
+                break  # the answer already held every row of the listing
+            try:
+                yield from self._walk(query, walk, context)
+            except FilterRejectedError as exc:
+                walk.fell_back = f"the server refused the filter ({exc})"
+                self.logger.warning(
+                    "Stream '%s': %s; reading the stream in full this run (nothing is lost, it "
+                    "only costs more requests)",
+                    self.name,
+                    exc,
+                )
+                yield from self._walk(_Query(listing, label), walk, context)
 
-        A repeated walk (`expected_pages` given) reads only the ids; a page that shows an id no
-        walk has emitted yet is fetched again in full and its new rows are emitted.
-        """
-        layout: list[list[t.Any]] = []
-        ids_only = expected_pages is not None
+    def _recheck_witnesses(
+        self, bounds: dict[str, dt.datetime], walk: _Walk, context: Context | None
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """Walk in full each filtered listing whose answer lacked the last run's witness."""
+        if walk.fell_back is not None:
+            return
+        saved = self.stream_state.get(WITNESSES_KEY) or {}
+        for listing in self.listings():
+            label = self.listing_label(listing)
+            witness = _read_witness(saved.get(label)) if label in bounds else None
+            if witness is None or witness[0] in walk.seen or label in walk.ignored:
+                continue
+            what = f"{self.name} ({label})" if label else self.name
+            self.logger.warning(
+                "Stream '%s': the server's answer to updated_at[gte]=%s lacks %s %s=%r (updated "
+                "at %s), which the last run saw there: it may have misread the filter (or the row "
+                "was deleted); walking %s in full this run",
+                self.name,
+                self.filter_value(bounds[label]),
+                self.row_noun,
+                self.key,
+                witness[0],
+                format_timestamp(witness[1]),
+                what,
+            )
+            walk.misread.append(label or self.name)
+            yield from self._walk(_Query(listing, label), walk, context)
+
+    # -- walks --------------------------------------------------------------------------------
+    def _where(self, query: _Query, number: t.Any) -> str:
+        label = ", ".join(x for x in (query.label, query.filter) if x)
+        return f"GET {self.path} ({label + ', ' if label else ''}page {number})"
+
+    def _walk(
+        self, query: _Query, walk: _Walk, context: Context | None
+    ) -> t.Iterator[dict[str, t.Any]]:
+        pages = yield from self._walk_once(query, walk, context)
+        yield from self._verify(query, pages, walk, context)
+
+    def _walk_once(
+        self, query: _Query, walk: _Walk, context: Context | None
+    ) -> t.Generator[dict[str, t.Any], None, int]:
+        """Emit every new row of one listing, first page to last; return how many pages."""
         # Ids on earlier pages of this listing (a row that changed listing during the walk may
         # also be in another listing; that is not a repeat).
         listed: set[t.Any] = set()
-        for page in self._pages(listing, context, expected_pages, ids_only=ids_only):
+        pages = 0
+        for page in self._pages(query, context):
+            pages += 1
             walk.started_at = walk.started_at or page.server_date
-            full = not ids_only
-            if ids_only and any(row.get(self.key) not in walk.seen for row in page.records):
-                page = self.fetch_page(page.params, context)  # noqa: PLW2901
-                full = True
-            where = self._where(listing, page.params["page"])
+            where = self._where(query, page.params["page"])
             rows = self.page_rows(page, where)
-            if full:
-                self.check_rows(rows, listing, where)
+            self.check_rows(rows, query.params, where)
             ids = [decoded(row.get(self.key)) for row in rows]
-            if not ids_only and ids and all(row_id in listed for row_id in ids):
+            if ids and all(row_id in listed for row_id in ids):
                 raise ProtocolError(
                     f"{where}: every row repeats a row of an earlier page (the server or a "
                     "cache may be ignoring the page parameter); stopping without advancing the "
                     "bookmark"
                 )
             listed.update(ids)
-            layout.append(ids)
-            yield from walk.new_rows(rows)
-        return layout
+            if query.accepts is not None:
+                self._check_filter_honoured(rows, query, walk, where)
+            yield from walk.new_rows(rows, query.label)
+        return pages
+
+    def _check_filter_honoured(
+        self, rows: list[dict[str, t.Any]], query: _Query, walk: _Walk, where: str
+    ) -> None:
+        assert query.accepts is not None
+        for row in rows:
+            updated = canonical_timestamp(decoded(row.get(self.replication_key or "updated_at")))
+            if updated is None or query.accepts(updated):
+                continue
+            walk.ignored.add(query.label)
+            if not walk.warned_ignored:
+                walk.warned_ignored = True
+                self.logger.warning(
+                    "Stream '%s': %s sent a row updated at %s for %s: the server ignores the "
+                    "filter, so this listing costs a full walk (every row is still emitted "
+                    "exactly as a full walk would)",
+                    self.name,
+                    where,
+                    updated,
+                    query.filter,
+                )
+            return
 
     def _params(self, listing: Listing, number: int) -> dict[str, t.Any]:
         params: dict[str, t.Any] = {"page": number}
@@ -200,86 +354,114 @@ class PageNumberStream(ParentStream):
         params.update(listing)
         return params
 
-    def _pages(
-        self,
-        listing: Listing,
-        context: Context | None,
-        expected_pages: int | None = None,
-        *,
-        ids_only: bool = False,
-    ) -> t.Iterator[Page]:
+    def _pages(self, query: _Query, context: Context | None) -> t.Iterator[Page]:
         """Pages 1..last_page in order, several fetched at once.
 
-        Page 1 comes first when the page count is unknown (it gives `last_page`); a walk that
-        repeats one (`expected_pages`) starts on all its pages at once. The latest page's
-        `last_page` decides whether more pages follow, so a listing that grows during the walk
-        is followed to its end.
+        Page 1 comes first (it gives `last_page`). The latest page's `last_page` decides
+        whether more pages follow, so a listing that grows during the walk is followed to its
+        end.
         """
         workers = int(self.config[self.concurrency_setting])
-        label = self.listing_label(listing)
-        progress = Progress(
-            self.logger, f"{self.name} ({label})" if label else self.name, self.progress_every
-        )
-        bounds = _WalkBounds(
-            f"GET {self.path} ({label})" if label else f"GET {self.path}",
-            self.per_page,
-            int(self.config["max_empty_pages"]),
-        )
-        decode = _ids_decoder(self.key) if ids_only else None
+        name = f"{self.name} ({query.label})" if query.label else self.name
+        progress = Progress(self.logger, name, self.progress_every)
+        bounds = self._bounds(query)
         in_flight: deque[tuple[int, Prefetch[Page]]] = deque()
-        last_page = expected_pages or 1
+        last_page = 1
         next_number = 1
         while True:
             while len(in_flight) < workers and next_number <= last_page:
-                job = Prefetch(self.fetch_page, self._params(listing, next_number), context, decode)
+                job = Prefetch(self.fetch_page, self._params(query.params, next_number), context)
                 in_flight.append((next_number, job))
                 next_number += 1
             if not in_flight:
                 return
             number, job = in_flight.popleft()
             page = job.result()
-            if page.body["meta"].get("current_page") != number:
-                raise ProtocolError(
-                    f"GET {self.path}: asked for page {number}, got page "
-                    f"{page.body['meta'].get('current_page')}"
-                )
+            self._check_page_number(page, number)
             last_page = bounds.check(page, number)
             yield page
             progress.page_done(len(page.records), sum(self.retry_counts.values()), last_page)
 
-    def _verify_layout(
-        self, listing: Listing, layout: list[list[t.Any]], walk: _Walk, context: Context | None
+    def _bounds(self, query: _Query) -> _WalkBounds:
+        label = ", ".join(x for x in (query.label, query.filter) if x)
+        endpoint = f"GET {self.path} ({label})" if label else f"GET {self.path}"
+        return _WalkBounds(endpoint, self.per_page, int(self.config["max_empty_pages"]))
+
+    def _check_page_number(self, page: Page, number: int) -> None:
+        if page.body["meta"].get("current_page") != number:
+            raise ProtocolError(
+                f"GET {self.path}: asked for page {number}, got page "
+                f"{page.body['meta'].get('current_page')}"
+            )
+
+    def _verify(
+        self, query: _Query, pages: int, walk: _Walk, context: Context | None
     ) -> t.Iterator[dict[str, t.Any]]:
-        """Walk again until two walks see the same ids on the same pages.
+        """Walk a listing of several pages again until a walk finds no row the others missed.
 
         A row can shift across a page boundary and be skipped, even when `meta.total` ends up
         unchanged (a delete plus an insert). Rows a later walk finds that no earlier walk
-        emitted are the skipped ones, and are emitted now. If the listing never holds still for
-        the configured number of walks, fail without advancing the bookmark.
+        emitted are the skipped ones, and are emitted now. If walks keep finding such rows for
+        the configured number of walks, fail without advancing the bookmark. (One response is
+        one snapshot: a listing of one page needs no second walk.)
         """
-        max_walks = int(self.config[self.rewalks_setting])
-        if not self.config[self.verify_setting]:
+        if not self.config[self.verify_setting] or pages <= 1:
             return
-        label = self.listing_label(listing)
-        what = f"{self.rows_label} ({label})" if label else self.rows_label
+        max_walks = int(self.config[self.rewalks_setting])
+        what = f"{self.rows_label} ({query.label})" if query.label else self.rows_label
         for attempt in range(1, max_walks + 1):
-            again = yield from self._walk_once(listing, walk, context, len(layout))
-            if again == layout:
+            missed = yield from self._walk_back(query, pages, walk, context)
+            if not missed:
                 return
             self.logger.warning(
-                "%s moved between pages during the walk (%d pages before, %d now); walking "
-                "again to pick up shifted rows (walk %d of %d)",
+                "%s moved between pages during the walk (%d row(s) the walk before missed); "
+                "walking again to pick up shifted rows (walk %d of %d)",
                 what[:1].upper() + what[1:],
-                len(layout),
-                len(again),
+                missed,
                 attempt,
                 max_walks,
             )
-            layout = again
         raise ApiError(
             f"GET {self.path}: {what} kept moving between pages for {max_walks} walks; "
             "stopping without advancing the bookmark"
         )
+
+    def _walk_back(
+        self, query: _Query, pages: int, walk: _Walk, context: Context | None
+    ) -> t.Generator[dict[str, t.Any], None, int]:
+        """One walk of keys and update times, last page first, one page at a time; a page
+        holding a row no walk has seen (and that counts, see `_Walk.counts`) is fetched in full
+        and its new rows emitted. Returns how many such rows it found."""
+        decode = _ids_decoder(self.key, self.replication_key or "updated_at")
+        bounds = self._bounds(query)
+        numbers = list(range(pages, 0, -1))
+        missed = 0
+        while numbers:
+            number = numbers.pop(0)
+            page = self.fetch_page(self._params(query.params, number), context, decode)
+            self._check_page_number(page, number)
+            last_page = bounds.check(page, number)
+            if number == pages and last_page > pages:  # grew since: its new pages first
+                numbers[:0] = range(last_page, pages, -1)
+            unseen = [
+                row
+                for row in page.records
+                if row["key"] not in walk.seen and walk.counts(row["updated_at"])
+            ]
+            if not unseen:
+                continue
+            full = self.fetch_page(page.params, context)
+            where = self._where(query, number)
+            rows = self.page_rows(full, where)
+            self.check_rows(rows, query.params, where)
+            missed += sum(
+                1
+                for row in rows
+                if decoded(row.get(self.key)) not in walk.seen
+                and walk.counts(canonical_timestamp(decoded(row.get(walk.updated_field))))
+            )
+            yield from walk.new_rows(rows, query.label)
+        return missed
 
 
 class _WalkBounds:
@@ -343,44 +525,139 @@ def _is_empty(raw: t.Any) -> bool:
     return len(text) < 64 and text.translate(None, b" \t\r\n") == b"[]"
 
 
-_ID_DECODERS: dict[str, t.Callable[[bytes], dict[str, t.Any]]] = {}
+_ID_DECODERS: dict[tuple[str, str], t.Callable[[bytes | bytearray], dict[str, t.Any]]] = {}
 
 
-def _ids_decoder(key: str) -> t.Callable[[bytes], dict[str, t.Any]]:
-    """A decoder of a page's keys only (msgspec skips everything else)."""
-    if key not in _ID_DECODERS:
-        row_type = msgspec.defstruct("KeyOnly", [(key, t.Any, None)])
+def _ids_decoder(key: str, updated: str) -> t.Callable[[bytes | bytearray], dict[str, t.Any]]:
+    """A decoder of a page's keys and update times only (msgspec skips everything else): rows
+    `{"key": ..., "updated_at": <canonical or None>}`."""
+    if (key, updated) not in _ID_DECODERS:
+        row_type = msgspec.defstruct(
+            "KeyOnly",
+            [("key", t.Any, None), ("updated", t.Any, None)],
+            rename={"key": key, "updated": updated},
+        )
         page_type = msgspec.defstruct("KeysPage", [("data", list[row_type]), ("meta", dict)])  # type: ignore[valid-type]
         decoder = msgspec.json.Decoder(page_type)
 
-        def decode(content: bytes) -> dict[str, t.Any]:
-            page: t.Any = decoder.decode(content)
-            rows = [{key: getattr(row, key)} for row in page.data]
-            return {"data": rows, "meta": page.meta}
+        def decode(content: bytes | bytearray) -> dict[str, t.Any]:
+            try:
+                page: t.Any = decoder.decode(content)
+            except msgspec.DecodeError:
+                body = decode_lenient(content)
+                data = body.get("data")
+                if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+                    raise msgspec.ValidationError("`data` is not a list of objects") from None
+                pairs = [(row.get(key), row.get(updated)) for row in data]
+                return {"data": [_key_row(*pair) for pair in pairs], "meta": body.get("meta")}
+            return {"data": [_key_row(r.key, r.updated) for r in page.data], "meta": page.meta}
 
-        _ID_DECODERS[key] = decode
-    return _ID_DECODERS[key]
+        _ID_DECODERS[key, updated] = decode
+    return _ID_DECODERS[key, updated]
+
+
+def _key_row(key: t.Any, updated: t.Any) -> dict[str, t.Any]:
+    return {"key": key, "updated_at": canonical_timestamp(updated)}
+
+
+#: The state key of the last run's witnesses: listing label -> [key, canonical updated_at].
+WITNESSES_KEY = "filter_witnesses"
+#: Listings for the rows an `updated_at[gte]` filter never matches: null or empty (`notset`,
+#: whose value the docs do not give; any is sent) and MySQL's zero date, before every real date.
+_UNREADABLE: tuple[Listing, ...] = ({"updated_at[notset]": "1"}, {"updated_at[lt]": "1970-01-02"})
+_EPOCH_DAY = "1970-01-02T00:00:00.000000+00:00"
+#: The widest UTC offset a server may read a naive filter value in (UTC-12 .. UTC+14).
+_OFFSET = dt.timedelta(hours=14)
+
+
+def _unreadable(updated: str) -> bool:
+    """Whether a server honouring `notset` or `lt=1970-01-02` may send this update time."""
+    return updated < _EPOCH_DAY
+
+
+def _filter_text(params: Listing) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items())
+
+
+def _read_witness(value: t.Any) -> tuple[t.Any, dt.datetime] | None:
+    """A `[key, updated_at]` witness from the state, or None if it is not one."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    updated = parse_timestamp(value[1])
+    return None if updated is None else (value[0], updated)
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One walkable listing: its query, its label (for witnesses and messages), the filter it
+    carries, and which update times a server honouring that filter may send."""
+
+    params: Listing
+    label: str
+    filter: str = ""
+    accepts: t.Callable[[str], bool] | None = None
 
 
 class _Walk:
-    """What one run's walk has seen: emitted keys and the server's time."""
+    """What one run's walk has seen: emitted keys, witnesses, the server's time, and how the
+    server treated the filters."""
 
-    def __init__(self, threshold: str | None, key: str, updated_field: str | None) -> None:
+    def __init__(
+        self,
+        threshold: str | None,
+        key: str,
+        updated_field: str | None,
+        *,
+        every_row_counts: bool,
+    ) -> None:
         self.threshold = threshold
         self.key = key
         self.updated_field = updated_field or "updated_at"
+        self.every_row_counts = every_row_counts
         self.started_at: str | None = None
         self.seen: set[t.Any] = set()
+        self.emitted = 0
+        #: listing label -> [key, updated_at] of the latest-updated row seen there
+        self.witnesses: dict[str, list[t.Any]] = {}
+        self.ignored: set[str] = set()
+        self.warned_ignored = False
+        self.misread: list[str] = []
+        self.fell_back: str | None = None
 
-    def new_rows(self, rows: list[dict[str, t.Any]]) -> t.Iterator[dict[str, t.Any]]:
+    def counts(self, updated: str | None) -> bool:
+        """Whether a row a walk missed must be found: on an incremental read, a row updated
+        after the walk began is next run's business; on a full read, every row counts."""
+        if self.every_row_counts or updated is None or self.started_at is None:
+            return True
+        return updated < self.started_at
+
+    def new_rows(self, rows: list[dict[str, t.Any]], label: str) -> t.Iterator[dict[str, t.Any]]:
         for row in rows:
             row_id = decoded(row.get(self.key))
+            updated = canonical_timestamp(decoded(row.get(self.updated_field)))
+            if updated is not None:
+                witness = self.witnesses.get(label)
+                if witness is None or updated > witness[1]:
+                    self.witnesses[label] = [row_id, updated]
             if row_id in self.seen:  # seen on another page or in an earlier walk
                 continue
             self.seen.add(row_id)
-            if self.threshold is not None:
-                updated = parse_timestamp(decoded(row.get(self.updated_field)))
-                # Rows without a readable updated_at are always emitted, never dropped.
-                if updated is not None and format_timestamp(updated) < self.threshold:
-                    continue
+            # Rows without a readable updated_at are always emitted, never dropped.
+            if self.threshold is not None and updated is not None and updated < self.threshold:
+                continue
+            self.emitted += 1
             yield row
+
+    def how(self, filtered: bool) -> str:
+        """How the stream was read, for the end-of-run line."""
+        if not filtered:
+            return "in full"
+        if self.fell_back is not None:
+            return f"in full after all: {self.fell_back}"
+        notes = []
+        if self.ignored:
+            notes.append("the server ignored the filter, so a full walk")
+        if self.misread:
+            notes.append(f"{', '.join(self.misread)} walked in full: a misread filter")
+        suffix = f" ({'; '.join(notes)})" if notes else ""
+        return f"incrementally, filtered by the server{suffix}"

@@ -37,9 +37,9 @@ class ProductsStream(ExportStream):
 class PurchaseOrdersStream(PageNumberStream):
     """Purchase orders from GET /purchase-orders, every configured `order_status` in turn.
 
-    The list has no server-side incremental filter finer than a day, so each run walks every
-    page of each status (tap_luminous/page_numbers.py). Rows of another status mean the server
-    ignored the filter.
+    The docs page lists `updated_at` among the filters as `YYYY-MM-DD HH:mm:ss`, so an
+    incremental run asks for instants (tap_luminous/page_numbers.py). Rows of another status
+    mean the server ignored the `order_status` filter.
     """
 
     name = "purchase_orders"
@@ -50,6 +50,7 @@ class PurchaseOrdersStream(PageNumberStream):
     verify_setting = "purchase_orders_verify_walk"
     rewalks_setting = "purchase_orders_max_rewalks"
     row_noun = "purchase order"
+    updated_filter = "datetime"
 
     def is_full_read(self) -> bool:
         return bool(self.config["purchase_orders_full_scan"]) or super().is_full_read()

@@ -121,37 +121,47 @@ class Deadline:
         _current.holder = None
 
 
-def read_body(response: requests.Response, limit: int) -> bytes:
-    """The whole body, decompressed, at most `limit` bytes (else BodyTooLargeError)."""
+def read_body(response: requests.Response, limit: int, *, truncate: bool = False) -> bytearray:
+    """The whole body, decompressed, at most `limit` bytes (else BodyTooLargeError, or with
+    `truncate` its first `limit` bytes).
+
+    Memory stays within `limit` plus one chunk: the body grows in one buffer (no list of parts
+    joined at the end, which held it twice) and each decompression step yields at most a chunk.
+    """
     encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
-    raw = response.raw
-    parts: list[bytes] = []
-    size = 0
-    if encoding in ("identity", ""):
-        while chunk := raw.read(_CHUNK, decode_content=False):
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLargeError
-            parts.append(chunk)
-        return b"".join(parts)
-    if encoding not in ("gzip", "x-gzip", "deflate"):
+    if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
         raise UnsupportedEncodingError(encoding)
+    raw = response.raw
+    body = bytearray()
     decompressor: t.Any = None
     while chunk := raw.read(_CHUNK, decode_content=False):
+        if encoding in ("identity", ""):
+            if _add(body, chunk, limit, truncate):
+                return body
+            continue
         data = chunk
         while data:
             if decompressor is None:
                 decompressor = _decompressor(encoding, data)
-            out = decompressor.decompress(data, limit - size + 1)
-            size += len(out)
-            if size > limit:
-                raise BodyTooLargeError
-            parts.append(out)
+            out = decompressor.decompress(data, _CHUNK)
+            if _add(body, out, limit, truncate):
+                return body
             if decompressor.eof:  # gzip may hold several members
                 data, decompressor = decompressor.unused_data, None
             else:
                 data = decompressor.unconsumed_tail
-    return b"".join(parts)
+    return body
+
+
+def _add(body: bytearray, part: bytes, limit: int, truncate: bool) -> bool:
+    """Append `part`; True once `limit` is reached with `truncate` (the read stops there)."""
+    if len(body) + len(part) > limit:
+        if not truncate:
+            raise BodyTooLargeError
+        body += part[: limit - len(body)]
+        return True
+    body += part
+    return False
 
 
 def _decompressor(encoding: str, first: bytes) -> t.Any:

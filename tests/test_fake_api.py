@@ -788,6 +788,9 @@ def test_cli_starts_prints_line_and_stops_on_sigterm(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=5)
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 def test_cli_max_seconds_exits_by_itself() -> None:

@@ -322,3 +322,55 @@ def test_consumers_reject_an_invalid_record(
     invalid = feed(consumers[consumer], _products_messages("12.30"), *args, cwd=tmp_path)
     assert invalid.returncode != 0, f"{consumer} accepted a string in a number column"
     assert "'12.30' is not of type" in invalid.stdout + invalid.stderr, rejection(invalid)
+
+
+# --------------------------------------------------------------------------------------------
+# What a PHP/Laravel server really sends loads too (docs/server-behaviour.md)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mode", ["invalid_utf8", "lone_surrogate", "nul_text", "php_gaps"])
+def test_target_postgres_loads_what_a_laravel_server_really_sends(
+    mode: str,
+    consumers: dict[str, Path],
+    pg_server: PgServer,
+    target_schema: str,
+    tmp_path: Path,
+) -> None:
+    from fake_luminous.hostile import HostileAPI
+    from tests.test_hostile import run
+
+    streams = [
+        "sales_orders",
+        "sales_order_items",
+        "purchase_orders",
+        "purchase_order_items",
+        "invoices",
+        "invoice_items",
+    ]
+    with HostileAPI(mode) as api:
+        out = run(api, streams, tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    config = target_postgres_config(pg_server, target_schema, tmp_path / "target.json")
+    proc = feed(consumers["target-postgres"], out.stdout, "--config", str(config), cwd=tmp_path)
+    assert proc.returncode == 0, rejection(proc)
+
+    db = Db(pg_server, target_schema)
+    try:
+        counts = {
+            s: db.query(f'SELECT count(*) FROM "{target_schema}"."{s}"')[0][0] for s in streams
+        }
+        assert counts == {s: len(out.records[s]) for s in streams}
+        if mode == "php_gaps":  # every element of the gapped arrays became a child row
+            assert counts["sales_order_items"] == 2
+            assert counts["purchase_order_items"] == 3 * counts["purchase_orders"]
+            return
+        texts = db.query(
+            f'SELECT public_note FROM "{target_schema}"."purchase_orders" UNION ALL '
+            f'SELECT order_number FROM "{target_schema}"."sales_orders" UNION ALL '
+            f'SELECT sku FROM "{target_schema}"."invoice_items"'
+        )
+        assert texts, "nothing loaded"
+        assert all(text.startswith("T-\ufffd") and text.endswith("-1") for (text,) in texts)
+    finally:
+        db.close()

@@ -5,7 +5,11 @@ seconds, and checks the exit code, the one error line and how many requests were
 from __future__ import annotations
 
 import base64
+import json
+import os
 import re
+import subprocess
+import sys
 import time
 import typing as t
 
@@ -79,12 +83,78 @@ def test_a_response_sent_byte_by_byte_hits_the_request_deadline(mode, tmp_path):
     assert elapsed < 20
 
 
+def run_measured(
+    api: HostileAPI, streams: t.Sequence[str], tmp_path: t.Any, **settings: t.Any
+) -> tuple[int, str, float]:
+    """Run the CLI as `run` does, under benchmarks/measure_child.py: (exit code, stderr, the
+    tap process's own peak RSS in MiB; a child forked from pytest would report pytest's)."""
+    from tests.singer_io import REPO, catalog_selecting
+
+    config = {
+        "api_token": TOKEN,
+        "api_url": api.base_url,
+        "start_date": "2026-01-01T00:00:00Z",
+        "max_retries": 0,
+        **settings,
+    }
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog_selecting(config, streams)))
+    tap = [sys.executable, "-c", "from tap_luminous.cli import main; main()"]
+    files = ["--config", str(tmp_path / "config.json"), "--catalog", str(tmp_path / "catalog.json")]
+    launcher = [sys.executable, "-I", "-S", str(REPO / "benchmarks" / "measure_child.py")]
+    proc = subprocess.run(
+        [*launcher, "--timeout", "120", "--stdout", os.devnull, "--", *tap, *files],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=REPO,
+        check=False,
+    )
+    measured = json.loads(proc.stdout.splitlines()[-1])
+    assert not measured["timed_out"], proc.stderr[-2000:]
+    return measured["returncode"], proc.stderr, measured["maxrss_kib"] / 1024
+
+
+#: The stated bound on a whole run's peak memory (docs/operations.md, "Memory"): the tap's own
+#: ~100 MiB plus, per MiB of `max_response_mb`, `concurrency` bodies in flight and the page being
+#: emitted, whose decoded rows weigh up to ~26 times their JSON.
+def memory_bound_mib(max_response_mb: int, concurrency: int) -> float:
+    return 100 + (concurrency + 26) * max_response_mb
+
+
 def test_a_gzip_bomb_stops_at_the_size_cap(tmp_path):
     with HostileAPI("gzip_bomb", bomb_mb=64) as api:
         out = run(api, ["sales_orders"], tmp_path, max_response_mb=8)
     assert_stopped(out, "larger than max_response_mb=8 MiB")
     assert len(api.requests) == 1  # not retried: the same body would come again
     assert len(out.stdout) < 10_000
+
+
+def test_a_gzip_bomb_at_the_default_cap_holds_the_body_once(tmp_path):
+    with HostileAPI("bom") as api:  # a well-behaved answer (after its BOM): the baseline
+        code, _, small = run_measured(api, ["sales_orders"], tmp_path)
+    assert code == 0
+    with HostileAPI("gzip_bomb", bomb_mb=160) as api:
+        code, stderr, peak = run_measured(api, ["sales_orders"], tmp_path)
+    assert code != 0
+    line = [line for line in stderr.splitlines() if line.strip()][-1]
+    assert "larger than max_response_mb=64 MiB" in line, line
+    assert "raise max_response_mb or lower sales_orders_page_size" in line, line
+    # The body is held once while it is read (it was held twice: 256 MiB cost 500 more).
+    assert peak < small + 64 + 40, (small, peak)
+
+
+def test_a_page_walk_of_pages_at_the_cap_stays_within_the_stated_memory_bound(tmp_path):
+    # Purchase orders at their default concurrency (6), every page just under a 4 MiB cap,
+    # every value needing normalisation: the bound scales with the cap (tested small, to stay
+    # fast; benchmarks/README.md has the figures at the default cap).
+    with HostileAPI("large_pages", pages=7, page_mb=3.5) as api:
+        code, stderr, peak = run_measured(
+            api, ["purchase_orders"], tmp_path, max_response_mb=4, purchase_orders_verify_walk=False
+        )
+    assert code == 0, stderr[-2000:]
+    assert len(api.requests) == 21
+    assert peak <= memory_bound_mib(4, concurrency=6), peak
 
 
 @pytest.mark.parametrize(
@@ -143,25 +213,110 @@ def test_the_cutoff_is_taken_from_the_first_page_only(tmp_path):
     )
 
 
+#: Every endpoint family a bad string can reach, each with a child stream from a nested array:
+#: (streams, the parent's text field, the child stream, the child's text field).
+FAMILIES = [
+    (["sales_orders", "sales_order_items"], "order_number", "sku"),
+    (["purchase_orders", "purchase_order_items"], "public_note", "source_sku"),
+    (["invoices", "invoice_items"], "public_note", "sku"),
+]
+#: What the record holds for each bad text, and the original the side column keeps.
+BAD_TEXT = {
+    "invalid_utf8": ("T-\ufffd\ufffd-1", "T-\udcff\udcfe-1".encode("utf-8", "surrogateescape")),
+    "lone_surrogate": ("T-\ufffd-1", "T-\ud800-1".encode("utf-8", "surrogatepass")),
+    "nul_text": ("T-\ufffd-1", b"T-\x00-1"),
+}
+
+
+@pytest.mark.parametrize("mode", list(BAD_TEXT))
 @pytest.mark.parametrize(
-    ("mode", "stored", "original"),
-    [
-        ("invalid_utf8", "SO-\ufffd\ufffd-1", b"SO-\xff\xfe-1"),
-        ("lone_surrogate", "SO-\ufffd-1", None),
-        ("nul_text", "SO-\ufffd-1", b"SO-\x00-1"),
-    ],
+    ("streams", "field", "child_field"), FAMILIES, ids=[f[0][0] for f in FAMILIES]
 )
-def test_text_a_target_cannot_store_is_repaired_and_kept(mode, stored, original, tmp_path):
+def test_text_a_target_cannot_store_is_repaired_and_kept(
+    mode, streams, field, child_field, tmp_path
+):
+    stored, original = BAD_TEXT[mode]
     with HostileAPI(mode) as api:
-        out = run(api, ["sales_orders"], tmp_path)
+        out = run(api, streams, tmp_path, purchase_orders_verify_walk=True)
     assert_valid(out)
-    [record] = out.records["sales_orders"]
-    assert record["order_number"] == stored
-    kept = record["_invalid_values"]["order_number"]["bytes_base64"]
-    if original is not None:
+    parent, child = streams
+    assert out.records[parent], out.stderr[-2000:]
+    for record in out.records[parent]:
+        assert record[field] == stored
+        kept = record["_invalid_values"][field]["bytes_base64"]
         assert base64.b64decode(kept) == original
+    for row in out.records[child]:
+        assert row[child_field] == stored
+        assert base64.b64decode(row["_invalid_values"][child_field]["bytes_base64"]) == original
+    assert len(out.records[child]) == len(out.records[parent])
     assert "\\u0000" not in out.stdout
     out.stdout.encode("utf-8")  # strict: every line is valid UTF-8
+
+
+def test_php_arrays_with_gaps_are_lists_in_the_parent_and_the_children(tmp_path):
+    streams = [
+        "sales_orders",
+        "sales_order_items",
+        "sales_order_shipments",
+        "purchase_orders",
+        "purchase_order_items",
+        "purchase_order_payments",
+        "invoices",
+        "invoice_items",
+    ]
+    with HostileAPI("php_gaps") as api:
+        out = run(api, streams, tmp_path)
+    assert_valid(out)
+    [order] = out.records["sales_orders"]
+    assert [i["order_item_id"] for i in order["items"]] == [11, 13]
+    assert order["fulfillment_orders"] == []
+    assert "_invalid_values" not in order
+    assert out.ids("sales_order_items", "order_item_id") == [11, 13]
+    # Position-made keys use the position in the list ("2" before "10").
+    shipments = out.records["sales_order_shipments"]
+    assert [(s["_shipment_key"], s["tracking_number"]) for s in shipments] == [
+        ("1-0", "A"),
+        ("1-1", "B"),
+    ]
+    for parent, child in [
+        ("purchase_orders", "purchase_order_items"),
+        ("invoices", "invoice_items"),
+    ]:
+        for record in out.records[parent]:
+            base = record["id"] * 100
+            assert [i["id"] for i in record["items"]] == [base + 1, base + 2, base + 10]
+            assert "_invalid_values" not in record
+        assert len(out.records[child]) == 3 * len(out.records[parent])
+    assert len(out.records["purchase_order_payments"]) == len(out.records["purchase_orders"]) == 3
+
+
+def test_a_row_served_twice_in_one_export_is_skipped_and_the_run_goes_on(tmp_path):
+    with HostileAPI("repeated_row") as api:
+        out = run(api, ["sales_orders", "sales_order_items"], tmp_path)
+    assert_valid(out)
+    assert out.ids("sales_orders", "order_id") == list(range(1, 251))
+    assert out.ids("sales_order_items", "order_item_id") == []  # no items, no duplicate children
+    assert out.stderr.count("served a row this run already emitted") == 1
+    assert "skipped 1 repeated row(s)" in out.stderr
+    assert out.final_state["bookmarks"]["sales_orders"]["replication_key_value"].startswith(
+        "2026-06-01T12:00:00"
+    )
+
+
+@pytest.mark.parametrize("streams", [["purchase_orders"], ["invoices"]])
+def test_a_row_served_twice_in_one_page_walk_is_emitted_once(streams, tmp_path):
+    with HostileAPI("repeated_row") as api:
+        out = run(api, [*streams, f"{streams[0][:-1]}_items"], tmp_path)
+    assert_valid(out)
+    ids = out.ids(streams[0], "id")
+    assert len(ids) == len(set(ids)) == (12 if streams == ["purchase_orders"] else 4)
+    assert len(out.records[f"{streams[0][:-1]}_items"]) == len(ids)
+
+
+def test_a_row_out_of_the_documented_order_still_stops_the_export(tmp_path):
+    with HostileAPI("out_of_order") as api:
+        out = run(api, ["sales_orders"], tmp_path)
+    assert_stopped(out, "order_id=99", "against the documented ascending (updated_at, id) order")
 
 
 def test_a_byte_order_mark_is_skipped(tmp_path):

@@ -145,6 +145,7 @@ def test_gzip_encoded_pages_are_read_whole_even_when_tiny():
         out = run_tap(config, streams=["purchase_orders"])
     finally:
         server.shutdown()
+        server.server_close()
     assert out.ids("purchase_orders", "id") == [1]
     assert out.final_state["bookmarks"]["purchase_orders"]["replication_key_value"] == (
         "2026-06-01T12:00:00.000000+00:00"

@@ -172,6 +172,7 @@ def test_has_more_without_a_cursor_fails_without_advancing_the_bookmark(tmp_path
         )
     finally:
         server.shutdown()
+        server.server_close()
     assert out.returncode == 1
     assert "has_more=true with a null next_cursor" in out.stderr
     for emitted in out.states:
