@@ -340,6 +340,9 @@ class FakeLuminousAPI:
         if not path.startswith(PREFIX + "/"):
             if path == "/healthz":
                 h.send_raw(json_resp(200, {"status": "ok"}), self._http_date())
+            elif path == "/__touch":
+                query = dict(parse_qsl(split.query))
+                h.send_raw(self._touch(query), self._http_date())
             else:
                 h.send_raw(json_resp(404, {"message": "Not Found"}), self._http_date())
             return
@@ -374,6 +377,25 @@ class FakeLuminousAPI:
             with self._rec_lock:
                 self.served_bodies.append(ServedBody(sub, params, resp.body))
         h.send_raw(resp, self._http_date())
+
+    def _touch(self, query: dict[str, str]) -> Resp:
+        """``GET /__touch?path=/invoices&n=3`` (no prefix, no token: a test hook for a fake run
+        in another process): touch ``n`` rows of that list or /purchase-orders, as ``churn``
+        does once per page; answers the touched keys."""
+        path, count = query.get("path", ""), query.get("n", "1")
+        table = self._pos if path == PURCHASE_ORDERS else self._lists.get(path)
+        if table is None or not count.isdigit():
+            return json_resp(422, {"message": "path must be a list endpoint and n a count"})
+        with self._lock:
+            before = {k: r.get("updated_at") for k, r in table.rows.items()}
+            counts = self._churn.counts
+            saved, counts[path] = counts.get(path, 0), int(count)
+            try:
+                self._churn.touch(path, table, self.clock)
+            finally:
+                counts[path] = saved
+            touched = [k for k, r in table.rows.items() if r.get("updated_at") != before[k]]
+        return json_resp(200, {"touched": touched})
 
     def _route(
         self, method: str, sub: str, params: dict[str, str], headers: dict[str, str]

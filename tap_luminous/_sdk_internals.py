@@ -329,18 +329,29 @@ class NestedChildrenMixin(Stream):
         )
 
     def children_to_backfill(self) -> list[str]:
-        """Selected children that did not run with the parent's current bookmark."""
+        """Selected children that did not run with the parent's current bookmark.
+
+        A bookmark without `child_streams` was written by hand in the SDK's standard shape
+        (the tap always writes the list, `[]` included): it covers the children selected now.
+        """
         if not self.stream_state.get("replication_key_value"):
             return []
+        selected = sorted(c.name for c in self.selected_children)
+        if CHILDREN_STATE_KEY not in self.stream_state:
+            if selected:
+                self.logger.info(
+                    "The %s bookmark has no `child_streams` (written by hand?): taking it as "
+                    "the bookmark of %s too; remove the bookmark to backfill them",
+                    self.name,
+                    ", ".join(selected),
+                )
+            return []
         synced = set(self.stream_state.get(CHILDREN_STATE_KEY) or ())
-        return sorted(c.name for c in self.selected_children if c.name not in synced)
+        return [name for name in selected if name not in synced]
 
     def remember_children(self) -> None:
-        names = sorted(c.name for c in self.selected_children)
-        if names:
-            self.stream_state[CHILDREN_STATE_KEY] = names
-        else:
-            self.stream_state.pop(CHILDREN_STATE_KEY, None)
+        if any(isinstance(child, NestedArrayStream) for child in self.child_streams):
+            self.stream_state[CHILDREN_STATE_KEY] = sorted(c.name for c in self.selected_children)
 
     def start_children(self) -> None:
         for child in self.selected_children:

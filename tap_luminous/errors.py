@@ -15,6 +15,10 @@ class SettingError(LuminousError):
         self.setting = setting
 
 
+class SelectionError(LuminousError):
+    """The catalog selects no stream: the run would extract nothing (raised before any request)."""
+
+
 class ApiError(LuminousError):
     """The API answered in a way that cannot be retried or that retries did not fix."""
 

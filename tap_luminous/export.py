@@ -170,6 +170,7 @@ class ExportStream(ParentStream):
             cursor,
         )
         guard = _ExportGuard(self, since)
+        emitted = 0
         try:
             while not paginator.finished:
                 page_cursor = paginator.current_value
@@ -183,6 +184,7 @@ class ExportStream(ParentStream):
                 run_state["cursor"] = page_cursor
                 self.stream_state[RUN_STATE_KEY] = dict(run_state)
                 yield from records
+                emitted += len(records)
                 # The page's last record is out: from here a resume may skip this page.
                 run_state["cursor"] = None if paginator.finished else paginator.current_value
                 self.stream_state[RUN_STATE_KEY] = dict(run_state)
@@ -191,6 +193,14 @@ class ExportStream(ParentStream):
         finally:
             chain.close()
         self.finish_run(guard.bookmark(str(run_state["cutoff"])), version)
+        self.logger.info(
+            "Stream '%s' read %s (since %s): %d requests, %d rows emitted",
+            self.name,
+            "in full, versioned" if version is not None else "incrementally, by the export",
+            since,
+            self.requests_sent,
+            emitted,
+        )
 
     def _where(self, cursor: str | None) -> str:
         return f"GET {self.path} ({'cursor page' if cursor else 'first page'})"

@@ -199,9 +199,49 @@ def likely_typos(config: t.Mapping[str, t.Any], builtin: t.Iterable[str]) -> lis
     for name in sorted(set(config) - set(known)):
         if _is_sdk_builtin(name):
             continue
-        distance, meant = min((_damerau_levenshtein(name, k), k) for k in known)
-        if distance <= 2:
+        meant = _closest(name, known)
+        if meant is not None:
             found.append((name, meant))
+    return found
+
+
+def _closest(name: str, known: t.Sequence[str]) -> str | None:
+    distance, meant = min((_damerau_levenshtein(name, k), k) for k in known)
+    return meant if distance <= 2 else None
+
+
+#: Variables under the tap's prefix that are not settings: the SDK's log level and log
+#: configuration, the tap's own debugging switch, the test suite's.
+_NOT_SETTINGS = frozenset({"loglevel", "log_level", "log_config", "traceback", "require_e2e"})
+PREFIX = "TAP_LUMINOUS_"
+
+
+def environment_typos(environ: t.Mapping[str, str]) -> list[tuple[str, str]]:
+    """Variables under this plugin's prefixes that look like a misspelt setting: (variable, the
+    variable meant), e.g. ("TAP_LUMINOUS_STRAT_DATE", "TAP_LUMINOUS_START_DATE").
+
+    The prefixes: TAP_LUMINOUS_, and the one of the plugin Meltano runs (`MELTANO_EXTRACTOR_NAME`,
+    e.g. TAP_LUMINOUS_SANDBOX_ for an inherited `tap-luminous-sandbox`). Never a name with `__`
+    (Meltano's `__SELECT`, `__METADATA`, ...), a setting, an SDK setting or one of
+    `_NOT_SETTINGS`; a name far from every setting (a sibling plugin's, say) is not a typo.
+    """
+    known = sorted(KNOWN_SETTINGS)
+    extractor = environ.get("MELTANO_EXTRACTOR_NAME", "")
+    own = extractor.upper().replace("-", "_") + "_" if extractor else PREFIX
+    prefixes = sorted({PREFIX, own}, key=len, reverse=True)  # the longest names a plugin first
+    found = []
+    for name in sorted(environ):
+        prefix = next((p for p in prefixes if name.startswith(p)), None)
+        if prefix is None or "__" in name:
+            continue
+        setting = name[len(prefix) :].lower()
+        if not setting or setting in KNOWN_SETTINGS or setting in _NOT_SETTINGS:
+            continue
+        if _is_sdk_builtin(setting):
+            continue
+        meant = _closest(setting, known)
+        if meant is not None:
+            found.append((name, prefix + meant.upper()))
     return found
 
 

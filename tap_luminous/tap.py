@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import typing as t
 
 import jsonschema
@@ -17,12 +18,13 @@ from singer_sdk.helpers.capabilities import (
 from tap_luminous import erp_streams
 from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
 from tap_luminous.batches import BatchFiles, parse_batch_config, tenant_tag
-from tap_luminous.errors import SettingError
+from tap_luminous.errors import SelectionError, SettingError
 from tap_luminous.output import BufferedSingerWriter
 from tap_luminous.pacing import RequestPacer
 from tap_luminous.settings import (
     CONFIG_SCHEMA,
     complete_settings,
+    environment_typos,
     likely_typos,
     resolve_api_url,
     validate_settings,
@@ -122,7 +124,15 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         state: t.IO[str] | None = None,
         catalog: t.IO[str] | None = None,
     ) -> None:
-        """The SDK's invoke, with the state file read here so its errors name the file."""
+        """The SDK's invoke, with the state file read here so its errors name the file, and a
+        misspelt setting in the environment stopped as one in a file is."""
+        typos = environment_typos(os.environ)
+        if typos:
+            name, meant = typos[0]
+            raise SettingError(
+                name,
+                f"unknown environment variable (the tap would ignore it); did you mean '{meant}'?",
+            )
         if state is not None:
             source = f"state file '{getattr(state, 'name', 'stdin')}'"
             parsed = read_state_text(state.read(), source)
@@ -131,6 +141,17 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         super().invoke(
             about=about, about_format=about_format, config=config, state=state, catalog=catalog
         )
+
+    def __init__(
+        self,
+        *args: t.Any,
+        catalog: t.Any = None,
+        validate_config: bool = True,
+        **kwargs: t.Any,
+    ) -> None:
+        super().__init__(*args, catalog=catalog, validate_config=validate_config, **kwargs)
+        if validate_config and catalog is not None:  # a sync (discovery validates nothing)
+            check_selection(self.streams.values())
 
     def load_state(self, state: dict[str, t.Any]) -> None:
         """Check the state before any request, and keep only one tenant's (see state.py)."""
@@ -171,6 +192,19 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         for stream in parents:
             stream.pacer = pacer  # one token, one rate budget
         return [*parents, *(stream_type(tap=self) for stream_type in CHILD_STREAM_TYPES)]
+
+
+def check_selection(streams: t.Iterable[Stream]) -> None:
+    """Stop before any request when the catalog selects no stream: such a run would exit 0
+    having extracted nothing, forever, on a schedule."""
+    if any(stream.selected for stream in streams):
+        return
+    raise SelectionError(
+        "No stream is selected in the catalog, so this run would extract nothing: select at "
+        "least one (Meltano: `meltano select tap-luminous sales_orders '*'`; `meltano select "
+        "tap-luminous --list --all` shows the selection; `--exclude` alone deselects every "
+        "stream no other rule selects)"
+    )
 
 
 def check_batch_compatible(streams: t.Iterable[Stream]) -> None:

@@ -108,7 +108,9 @@ def test_state_stays_small_without_per_parent_partitions(everything):
 
 def test_a_child_selected_after_the_parent_has_a_bookmark_is_backfilled(api):
     first = run_tap(config_for(api), streams=["sales_orders"])
-    assert "child_streams" not in first.final_state["bookmarks"]["sales_orders"]
+    # The tap writes the (empty) list: a bookmark without it was written by hand and covers
+    # the children selected now (tests/test_first_contact.py).
+    assert first.final_state["bookmarks"]["sales_orders"]["child_streams"] == []
     api.clear_requests()
     second = run_tap(
         config_for(api), streams=["sales_orders", "sales_order_items"], state=first.final_state

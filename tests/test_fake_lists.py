@@ -414,7 +414,7 @@ def test_churn_of_the_inventory_stocks_snapshot(make_api: MakeAPI, http: request
         http, api, path, spec.size_param, size=4, sort="product.id:asc"
     ) == dict.fromkeys(keys, 1)
     with pytest.raises(ValueError, match="churn"):
-        FakeLuminousAPI(dataset=api.dataset, churn={"/purchase-orders": 1})
+        FakeLuminousAPI(dataset=api.dataset, churn={"/sales-orders/export": 1})
 
 
 # -- auth, faults, recording, Date, drift ----------------------------------------------------

@@ -275,3 +275,17 @@ def test_the_fake_reads_instants_on_purchase_orders_and_dates_on_lists(api):
     assert response.status_code == 422
     assert "updated_at" in response.text
     assert re.search(r"Y-m-d", response.text)
+
+
+def test_the_fake_touches_rows_on_request(api):
+    import requests
+
+    root = api.base_url.removesuffix("/external/api/v1")
+    api.clock.advance(60)
+    response = requests.get(root + "/__touch", params={"path": INVOICES, "n": "3"}, timeout=10)
+    assert response.status_code == 200
+    touched = response.json()["touched"]
+    assert len(touched) == 3
+    assert all(api.dataset.lists[INVOICES][k]["updated_at"] > EPOCH for k in touched)
+    response = requests.get(root + "/__touch", params={"path": "/nowhere"}, timeout=10)
+    assert response.status_code == 422

@@ -86,8 +86,7 @@ RUN = [
     '"$LUMINOUS_TOKEN"',
     ".venv-meltano/bin/meltano --cwd ../my-meltano-project config list tap-luminous",
     ".venv-meltano/bin/meltano --cwd ../my-meltano-project select tap-luminous --list --all",
-    ".venv-meltano/bin/meltano --cwd ../my-meltano-project select tap-luminous --exclude "
-    'sales_order_items "*"',
+    '.venv-meltano/bin/meltano --cwd ../my-meltano-project select tap-luminous purchase_orders "*"',
     ".venv-meltano/bin/meltano install",
     ".venv-meltano/bin/meltano state list",
     ".venv-meltano/bin/meltano state get dev:tap-luminous-to-target-postgres",
