@@ -361,7 +361,7 @@ def test_the_readme_commands_run_as_written(readme_shared: Shared, tmp_path: Pat
     (tap,) = project["plugins"]["extractors"]
     assert tap["pip_url"] == str(clone)
     assert tap["config"]["company_name"] == "yourcompany"
-    assert tap["select"] == ["!sales_order_items.*"]
+    assert tap["select"] == ["purchase_orders.*"]
     assert "readme-test-token" in (tmp_path / "my-meltano-project" / ".env").read_text()
     git_project = yaml.safe_load((tmp_path / "my-git-project" / "meltano.yml").read_text())
     assert git_project["plugins"]["extractors"][0]["pip_url"] == f"git+file://{clone}"
