@@ -174,7 +174,7 @@ class PageNumberStream(ParentStream):
         started = parse_timestamp(walk.started_at)
         assert started is not None
         bookmark = self.not_ahead_of_clock(started, f"GET {self.path}: the server's Date header")
-        if incremental or self.replication_method == "INCREMENTAL":
+        if self.replication_method == "INCREMENTAL":  # the next run's filter check
             self.stream_state[WITNESSES_KEY] = walk.witnesses
         self.finish_run(bookmark, version)
         self.logger.info(

@@ -126,7 +126,7 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
     ) -> None:
         """The SDK's invoke, with the state file read here so its errors name the file, and a
         misspelt setting in the environment stopped as one in a file is."""
-        typos = environment_typos(os.environ)
+        typos = [] if about else environment_typos(os.environ)
         if typos:
             name, meant = typos[0]
             raise SettingError(
