@@ -294,19 +294,19 @@ class PageNumberStream(ParentStream):
     def _walk(
         self, query: _Query, walk: _Walk, context: Context | None
     ) -> t.Iterator[dict[str, t.Any]]:
-        pages = yield from self._walk_once(query, walk, context)
-        yield from self._verify(query, pages, walk, context)
+        layout = yield from self._walk_once(query, walk, context)
+        yield from self._verify(query, layout, walk, context)
 
     def _walk_once(
         self, query: _Query, walk: _Walk, context: Context | None
-    ) -> t.Generator[dict[str, t.Any], None, int]:
-        """Emit every new row of one listing, first page to last; return how many pages."""
+    ) -> t.Generator[dict[str, t.Any], None, list[list[t.Any]]]:
+        """Emit every new row of one listing, first page to last; return its keys page by page
+        (its layout)."""
         # Ids on earlier pages of this listing (a row that changed listing during the walk may
         # also be in another listing; that is not a repeat).
         listed: set[t.Any] = set()
-        pages = 0
+        layout: list[list[t.Any]] = []
         for page in self._pages(query, context):
-            pages += 1
             walk.started_at = walk.started_at or page.server_date
             where = self._where(query, page.params["page"])
             rows = self.page_rows(page, where)
@@ -319,10 +319,11 @@ class PageNumberStream(ParentStream):
                     "bookmark"
                 )
             listed.update(ids)
+            layout.append(ids)
             if query.accepts is not None:
                 self._check_filter_honoured(rows, query, walk, where)
             yield from walk.new_rows(rows, query.label)
-        return pages
+        return layout
 
     def _check_filter_honoured(
         self, rows: list[dict[str, t.Any]], query: _Query, walk: _Walk, where: str
@@ -395,17 +396,22 @@ class PageNumberStream(ParentStream):
             )
 
     def _verify(
-        self, query: _Query, pages: int, walk: _Walk, context: Context | None
+        self, query: _Query, layout: list[list[t.Any]], walk: _Walk, context: Context | None
     ) -> t.Iterator[dict[str, t.Any]]:
         """Walk a listing of several pages again until a walk finds no row the others missed.
 
         A row can shift across a page boundary and be skipped, even when `meta.total` ends up
-        unchanged (a delete plus an insert). Rows a later walk finds that no earlier walk
-        emitted are the skipped ones, and are emitted now. If walks keep finding such rows for
-        the configured number of walks, fail without advancing the bookmark. (One response is
-        one snapshot: a listing of one page needs no second walk.)
+        unchanged (a delete plus an insert). First, all pages' keys at once: if every page
+        holds the keys the walk saw there, nothing moved and the listing is verified. Else walks
+        back, one page at a time, find the skipped rows and emit them, until one finds none; if
+        walks keep finding such rows for the configured number of walks, fail without advancing
+        the bookmark. (One response is one snapshot: a listing of one page needs no second
+        walk.)
         """
+        pages = len(layout)
         if not self.config[self.verify_setting] or pages <= 1:
+            return
+        if self._same_layout(query, layout, context):
             return
         max_walks = int(self.config[self.rewalks_setting])
         what = f"{self.rows_label} ({query.label})" if query.label else self.rows_label
@@ -425,6 +431,31 @@ class PageNumberStream(ParentStream):
             f"GET {self.path}: {what} kept moving between pages for {max_walks} walks; "
             "stopping without advancing the bookmark"
         )
+
+    def _same_layout(
+        self, query: _Query, layout: list[list[t.Any]], context: Context | None
+    ) -> bool:
+        """Whether every page still holds the keys the walk saw on it (all pages fetched at
+        once, keys and update times only)."""
+        decode = _ids_decoder(self.key, self.replication_key or "updated_at")
+        workers = int(self.config[self.concurrency_setting])
+        numbers = deque(range(len(layout), 0, -1))
+        in_flight: deque[tuple[int, Prefetch[Page]]] = deque()
+        same = True
+        while numbers or in_flight:
+            while numbers and len(in_flight) < workers:
+                number = numbers.popleft()
+                params = self._params(query.params, number)
+                in_flight.append((number, Prefetch(self.fetch_page, params, context, decode)))
+            number, job = in_flight.popleft()
+            page = job.result()
+            self._check_page_number(page, number)
+            keys = [row["key"] for row in page.records]
+            last_page = page.body["meta"].get("last_page")
+            same = same and keys == layout[number - 1] and last_page == len(layout)
+            if not same:
+                numbers.clear()  # the walks back decide; only the pages in flight are awaited
+        return same
 
     def _walk_back(
         self, query: _Query, pages: int, walk: _Walk, context: Context | None
