@@ -104,10 +104,11 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.BooleanType,
         default=True,
         title="Verify purchase-order walks",
-        description="Walk each purchase-order listing of more than one page again (ids only, "
-        "last page first) until a walk finds no row it missed, so rows shifted across pages by "
-        "inserts, deletes or updates during the walk are not skipped. Rows updated after the walk "
-        "began are next run's business. Turn off only for static data.",
+        description="Check each purchase-order listing of more than one page again (keys "
+        "only; when a page moved, walking back from the last page until a walk finds no row it "
+        "missed), so rows shifted across pages by inserts, deletes or updates during the walk are "
+        "not skipped. Rows updated after the walk began are next run's business. Turn off only "
+        "for static data.",
     ),
     th.Property(
         "purchase_orders_max_rewalks",
@@ -139,9 +140,9 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.BooleanType,
         default=True,
         title="Verify list walks",
-        description="Walk each of the other page-number lists again (ids only, last page "
-        "first) until a walk finds no row it missed, emitting rows that shifted between pages, "
-        "as for purchase orders.",
+        description="Check each of the other page-number lists again (keys only, walking back "
+        "from the last page when a page moved), emitting rows that shifted between pages, as "
+        "for purchase orders.",
     ),
     th.Property(
         "list_streams_max_rewalks",

@@ -20,8 +20,9 @@ naming `updated_at` falls back to the full walk for the stream (one warning, exi
 than the bound mean the server ignored the filter: nothing changes but the cost (one warning).
 
 **Rows that move during a walk.** Page numbers drift when rows are created, deleted or updated
-during a walk. A listing of more than one page is walked again, ids only, last page first and
-one page at a time (a row that shifts towards the first page cannot slip past a walk in that
+during a walk. A listing of more than one page is checked again, keys only: all pages at once,
+and if a page no longer holds the keys the walk saw there, walked back, last page first and one
+page at a time (a row that shifts towards the first page cannot slip past a walk in that
 direction), until a walk finds no row the walks before it missed; rows it finds are emitted. On
 an incremental read, rows updated after the walk began are next run's business and do not count
 (so a busy tenant does not fail the run); on a full read, every row counts. A listing that keeps
