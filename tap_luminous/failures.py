@@ -115,9 +115,13 @@ def _error_body(response: requests.Response) -> bytes:
         return response.content or b""  # already read (or a response built in a test)
     try:
         return bytes(read_body(response, _ERROR_BODY_BYTES, truncate=True))
-    except (UnsupportedEncodingError, zlib.error, OSError, requests.RequestException):
-        return b""
-    except urllib3.exceptions.HTTPError:
+    except (
+        UnsupportedEncodingError,
+        zlib.error,
+        OSError,
+        requests.RequestException,
+        urllib3.exceptions.HTTPError,
+    ):
         return b""
 
 

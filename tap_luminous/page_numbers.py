@@ -151,7 +151,7 @@ class PageNumberStream(ParentStream):
         self.start_children()
         self.begin_version(version)
         incremental = reason is None and self.replication_method == "INCREMENTAL"
-        walk = _Walk(threshold, self.key, self.replication_key, every_row_counts=not incremental)
+        walk = _Walk(threshold, self.key, self.updated_field, every_row_counts=not incremental)
         bounds = self.filter_bounds(threshold)
         self.logger.info(
             "Reading %s: %s; emitting %s",
@@ -185,6 +185,11 @@ class PageNumberStream(ParentStream):
             self.requests_sent,
             walk.emitted,
         )
+
+    @property
+    def updated_field(self) -> str:
+        """The field holding a row's update time (the replication key; `updated_at` without)."""
+        return self.replication_key or "updated_at"
 
     # -- server-side filters ------------------------------------------------------------------
     #: How the server filters `updated_at`: "datetime" (`YYYY-MM-DD HH:mm:ss`, as the
@@ -289,7 +294,7 @@ class PageNumberStream(ParentStream):
 
     # -- walks --------------------------------------------------------------------------------
     def _where(self, query: _Query, number: t.Any) -> str:
-        label = ", ".join(x for x in (query.label, query.filter) if x)
+        label = query.describe
         return f"GET {self.path} ({label + ', ' if label else ''}page {number})"
 
     def _walk(
@@ -331,7 +336,7 @@ class PageNumberStream(ParentStream):
     ) -> None:
         assert query.accepts is not None
         for row in rows:
-            updated = canonical_timestamp(decoded(row.get(self.replication_key or "updated_at")))
+            updated = canonical_timestamp(decoded(row.get(self.updated_field)))
             if updated is None or query.accepts(updated):
                 continue
             walk.ignored.add(query.label)
@@ -385,7 +390,7 @@ class PageNumberStream(ParentStream):
             progress.page_done(len(page.records), sum(self.retry_counts.values()), last_page)
 
     def _bounds(self, query: _Query) -> _WalkBounds:
-        label = ", ".join(x for x in (query.label, query.filter) if x)
+        label = query.describe
         endpoint = f"GET {self.path} ({label})" if label else f"GET {self.path}"
         return _WalkBounds(endpoint, self.per_page, int(self.config["max_empty_pages"]))
 
@@ -438,7 +443,7 @@ class PageNumberStream(ParentStream):
     ) -> bool:
         """Whether every page still holds the keys the walk saw on it (all pages fetched at
         once, keys and update times only)."""
-        decode = _ids_decoder(self.key, self.replication_key or "updated_at")
+        decode = _ids_decoder(self.key, self.updated_field)
         workers = int(self.config[self.concurrency_setting])
         numbers = deque(range(len(layout), 0, -1))
         in_flight: deque[tuple[int, Prefetch[Page]]] = deque()
@@ -464,7 +469,7 @@ class PageNumberStream(ParentStream):
         """One walk of keys and update times, last page first, one page at a time; a page
         holding a row no walk has seen (and that counts, see `_Walk.counts`) is fetched in full
         and its new rows emitted. Returns how many such rows it found."""
-        decode = _ids_decoder(self.key, self.replication_key or "updated_at")
+        decode = _ids_decoder(self.key, self.updated_field)
         bounds = self._bounds(query)
         numbers = list(range(pages, 0, -1))
         missed = 0
@@ -629,6 +634,11 @@ class _Query:
     filter: str = ""
     accepts: t.Callable[[str], bool] | None = None
 
+    @property
+    def describe(self) -> str:
+        """The listing and its filter, for messages (e.g. `order_status=active, updated_at...`)."""
+        return ", ".join(x for x in (self.label, self.filter) if x)
+
 
 class _Walk:
     """What one run's walk has seen: emitted keys, witnesses, the server's time, and how the
@@ -638,13 +648,13 @@ class _Walk:
         self,
         threshold: str | None,
         key: str,
-        updated_field: str | None,
+        updated_field: str,
         *,
         every_row_counts: bool,
     ) -> None:
         self.threshold = threshold
         self.key = key
-        self.updated_field = updated_field or "updated_at"
+        self.updated_field = updated_field
         self.every_row_counts = every_row_counts
         self.started_at: str | None = None
         self.seen: set[t.Any] = set()
