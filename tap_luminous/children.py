@@ -3,8 +3,14 @@
 A child stream makes no request. Its rows are the elements of one array field of the parent's
 records (already valid against the parent's schema), each with the parent's key and
 `_parent_updated_at`; values the parent kept in `_invalid_values` under the element's path move
-to the child row's own side column. The SDK plumbing (one pass, versions) is
-`NestedArrayStream` in _sdk_internals.py.
+to the child row's own side column.
+
+singer-sdk 0.54 syncs a child stream once per parent record (`_sync_children`): a `sync()` call,
+SCHEMA handling, log lines and state partitions for every order. Our children need no request
+of their own, so the parent (`ParentOfChildren`) turns that machinery off
+(`generate_child_contexts` yields nothing) and writes the children's SCHEMA and RECORD messages
+itself, through the SDK's own writers (`write_schema`, `write_record` in _sdk_internals.py),
+which apply selection, stream maps and type conformance exactly as for any stream.
 """
 
 from __future__ import annotations
@@ -12,11 +18,21 @@ from __future__ import annotations
 import typing as t
 from functools import cached_property
 
-from tap_luminous._sdk_internals import NestedArrayStream
+from singer_sdk.streams import Stream
+
+from tap_luminous._sdk_internals import write_record, write_schema
 from tap_luminous.errors import ProtocolError
 from tap_luminous.lazy import decoded
+from tap_luminous.output import FastRecordsMixin
 from tap_luminous.records import EXTRA_FIELDS, INVALID_VALUES
 from tap_luminous.schema_loader import load_schema
+from tap_luminous.versions import VersionedStream
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers import types
+
+#: Parent state key: the child streams that ran with the parent's bookmark (for backfills).
+CHILDREN_STATE_KEY = "child_streams"
 
 _PARENT_UPDATED_AT = {
     "type": ["string", "null"],
@@ -24,6 +40,111 @@ _PARENT_UPDATED_AT = {
     "description": "The parent's updated_at when this row was extracted. A child row whose value "
     "is older than its parent's updated_at no longer exists in the parent (see README).",
 }
+
+
+class ParentOfChildren(Stream):
+    """A parent stream: emits its child streams in its own single pass (see above)."""
+
+    def generate_child_contexts(
+        self,
+        record: types.Record,
+        context: types.Context | None,
+    ) -> t.Iterable[types.Context | None]:
+        return ()
+
+    _selected_children: list[NestedArrayStream] | None = None
+
+    @property
+    def selected_children(self) -> list[NestedArrayStream]:
+        # Selection is fixed for a run; the SDK's `selected` resolves metadata on every call.
+        if self._selected_children is None:
+            self._selected_children = [
+                child
+                for child in self.child_streams
+                if isinstance(child, NestedArrayStream) and child.selected
+            ]
+        return self._selected_children
+
+    def post_process(
+        self, row: types.Record, context: types.Context | None = None
+    ) -> types.Record | None:
+        record = super().post_process(row, context)
+        if record is not None:
+            self.emit_children(record)
+            for array_field in self._arrays_to_drop:
+                record.pop(array_field, None)
+        return record
+
+    @cached_property
+    def _arrays_to_drop(self) -> tuple[str, ...]:
+        """Nested arrays removed from the parent (`keep_nested_arrays: false`); fixed per run."""
+        if self.config["keep_nested_arrays"]:
+            return ()
+        return tuple(
+            child.array_field
+            for child in self.child_streams
+            if isinstance(child, NestedArrayStream)
+        )
+
+    def children_to_backfill(self) -> list[str]:
+        """Selected children that did not run with the parent's current bookmark.
+
+        A bookmark without `child_streams` was written by hand in the SDK's standard shape
+        (the tap always writes the list, `[]` included): it covers the children selected now.
+        """
+        if not self.stream_state.get("replication_key_value"):
+            return []
+        selected = sorted(c.name for c in self.selected_children)
+        if CHILDREN_STATE_KEY not in self.stream_state:
+            if selected:
+                self.logger.info(
+                    "The %s bookmark has no `child_streams` (written by hand?): taking it as "
+                    "the bookmark of %s too; remove the bookmark to backfill them",
+                    self.name,
+                    ", ".join(selected),
+                )
+            return []
+        synced = set(self.stream_state.get(CHILDREN_STATE_KEY) or ())
+        return [name for name in selected if name not in synced]
+
+    def remember_children(self) -> None:
+        if any(isinstance(child, NestedArrayStream) for child in self.child_streams):
+            self.stream_state[CHILDREN_STATE_KEY] = sorted(c.name for c in self.selected_children)
+
+    def start_children(self) -> None:
+        for child in self.selected_children:
+            write_schema(child)
+            child.emitted = 0
+
+    def emit_children(self, record: types.Record) -> None:
+        for child in self.selected_children:
+            for child_record in child.rows_from_parent(record):
+                write_record(child, child_record)
+                child.emitted += 1
+
+    def finish_children(self) -> None:
+        for child in self.selected_children:
+            self.logger.info(
+                "Stream '%s': %d records from %s.%s",
+                child.name,
+                child.emitted,
+                self.name,
+                child.array_field,
+            )
+
+
+class NestedArrayStream(VersionedStream, FastRecordsMixin):
+    """A stream made of the elements of one nested array of its parent's records."""
+
+    #: The parent record's array that holds this stream's rows.
+    array_field: str = ""
+    emitted: int = 0
+
+    def rows_from_parent(self, parent: types.Record) -> t.Iterator[dict[str, t.Any]]:
+        raise NotImplementedError
+
+    def get_records(self, context: types.Context | None) -> t.Iterable[dict[str, t.Any]]:
+        return ()  # rows are emitted by the parent (ParentOfChildren)
 
 
 class ChildStream(NestedArrayStream):

@@ -24,7 +24,7 @@ from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.streams import RESTStream
 
 from tap_luminous import __version__, transport
-from tap_luminous._sdk_internals import QuietSyncErrorMixin
+from tap_luminous._sdk_internals import SdkSeam
 from tap_luminous.envelope import Page, decode_envelope
 from tap_luminous.errors import ApiError
 from tap_luminous.failures import (
@@ -41,6 +41,7 @@ from tap_luminous.failures import (
     reason_for,
     retry_after_seconds,
     seconds_text,
+    status_rule,
 )
 from tap_luminous.lazy import decoded
 from tap_luminous.pacing import RequestPacer
@@ -60,7 +61,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, RequestFunc
 
 
-class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
+class LuminousStream(SdkSeam, RESTStream[t.Any]):
     """Base stream: one request/validate/parse/retry path for every endpoint."""
 
     #: Schema file name in tap_luminous/schemas (without .json); defaults to the stream name.
@@ -156,7 +157,8 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
                 wait = retry_after
             else:
                 wait = random.uniform(0, min(ceiling, 0.5 * 2**attempt))  # noqa: S311
-            if response is not None and response.status_code == 429:
+            rule = status_rule(response.status_code) if response is not None else None
+            if rule is not None and rule.action == "rate_limit":
                 # The rate limit is per token: concurrent page fetches back off together.
                 self.pacer.hold(wait)
             attempt += 1
@@ -289,13 +291,11 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
                 "wrong_shape",
                 response,
             )
-        data = body["data"]
         return Page(
-            records=data if isinstance(data, list) else [],
+            data=body["data"],
             body=body,
             params=params,
             server_date=http_date_to_canonical(response.headers.get("Date")),
-            raw_records=data,
         )
 
     def _read_body(
@@ -353,13 +353,10 @@ class LuminousStream(QuietSyncErrorMixin, RESTStream[t.Any]):
         )
 
     def page_rows(self, page: Page, where: str) -> list[dict[str, t.Any]]:
-        """The page's rows, each valid against the schema (decoded once; see records.py).
-
-        `raw_records` is JSON text, or already Python objects when the body needed the
-        standard library's decoder."""
-        if page.raw_records is not None:
-            page.records, page.raw_records = self.shaper.rows(page.raw_records, where), None
-        return page.records
+        """The page's rows, each valid against the schema (decoded once; see records.py)."""
+        if page.data is None:
+            return []
+        return self.shaper.rows(page.data, where)
 
     def _network_error(
         self, exc: BaseException, deadline: Deadline | None = None

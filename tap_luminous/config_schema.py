@@ -2,7 +2,7 @@
 
 Everything else reads from here: `complete_settings` fills the defaults in, the checks in
 settings.py take their ranges from `minimum`/`maximum`, `--about`, the README's settings table
-and meltano.yml's setting list are generated from it (scripts/readme_settings.py,
+and meltano.yml's setting list are generated from it (scripts/doc_tables.py,
 scripts/sync-plugin-settings.sh).
 """
 
@@ -21,6 +21,7 @@ PURCHASE_ORDER_STATUSES = ("active", "inactive", "deleted")
 DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 CONFIG_SCHEMA = th.PropertiesList(
+    # -- the settings a user needs first
     th.Property(
         "api_token",
         th.StringType,
@@ -39,6 +40,15 @@ CONFIG_SCHEMA = th.PropertiesList(
         "hyphens). Required unless `api_url` is set.",
     ),
     th.Property(
+        "start_date",
+        th.DateTimeType,
+        default=DEFAULT_START_DATE,
+        title="Start date",
+        description="ISO-8601 timestamp where the first export starts when there is no "
+        f"bookmark yet. Default `{DEFAULT_START_DATE}`, i.e. the whole history.",
+    ),
+    # -- what to read and how it lands
+    th.Property(
         "api_url",
         th.StringType,
         title="API base URL",
@@ -47,41 +57,12 @@ CONFIG_SCHEMA = th.PropertiesList(
         "Default: `https://{company_name}.api.joinluminous.com/external/api/v1`.",
     ),
     th.Property(
-        "start_date",
-        th.DateTimeType,
-        default=DEFAULT_START_DATE,
-        title="Start date",
-        description="ISO-8601 timestamp where the first export starts when there is no "
-        f"bookmark yet. Default `{DEFAULT_START_DATE}`, i.e. the whole history.",
-    ),
-    th.Property(
         "lookback_window",
         th.IntegerType(minimum=0, maximum=10 * 365 * 86400),
         default=0,
         title="Lookback window (seconds)",
         description="Re-read this many seconds before the bookmark on every incremental run, "
         "for users who distrust late commits. Rows read twice are upserted by key downstream.",
-    ),
-    th.Property(
-        "sales_orders_page_size",
-        th.IntegerType(minimum=1, maximum=1000),
-        default=1000,
-        title="Sales orders page size",
-        description="`limit` for GET /sales-orders/export (1-1000).",
-    ),
-    th.Property(
-        "products_page_size",
-        th.IntegerType(minimum=1, maximum=1000),
-        default=1000,
-        title="Products page size",
-        description="`limit` for GET /products/export (1-1000).",
-    ),
-    th.Property(
-        "purchase_orders_page_size",
-        th.IntegerType(minimum=1, maximum=100),
-        default=100,
-        title="Purchase orders page size",
-        description="`per_page` for GET /purchase-orders (1-100).",
     ),
     th.Property(
         "purchase_order_statuses",
@@ -98,70 +79,6 @@ CONFIG_SCHEMA = th.PropertiesList(
         title="Purchase orders full scan",
         description="Walk every purchase-order listing in full and emit every purchase order "
         "on every run, instead of asking the server for those updated since the bookmark.",
-    ),
-    th.Property(
-        "purchase_orders_verify_walk",
-        th.BooleanType,
-        default=True,
-        title="Verify purchase-order walks",
-        description="Check each purchase-order listing of more than one page again (keys "
-        "only; when a page moved, walking back from the last page until a walk finds no row it "
-        "missed), so rows shifted across pages by inserts, deletes or updates during the walk are "
-        "not skipped. Rows updated after the walk began are next run's business. Turn off only "
-        "for static data.",
-    ),
-    th.Property(
-        "purchase_orders_max_rewalks",
-        th.IntegerType(minimum=1, maximum=20),
-        default=3,
-        title="Purchase-order re-walks",
-        description="How many extra walks to make while the listing keeps moving before "
-        "failing without advancing the bookmark (1-20).",
-    ),
-    th.Property(
-        "purchase_orders_concurrency",
-        th.IntegerType(minimum=1, maximum=16),
-        default=6,
-        title="Purchase-order concurrency",
-        description="How many purchase-order pages to fetch at once (1-16; 1 fetches one page "
-        "at a time). Records are emitted in page order either way.",
-    ),
-    th.Property(
-        "list_streams_concurrency",
-        th.IntegerType(minimum=1, maximum=16),
-        default=4,
-        title="List-stream concurrency",
-        description="How many pages of the other page-number lists (inventory stocks, "
-        "invoices, returns, companies, ...) to fetch at once (1-16). Records are emitted in "
-        "page order either way.",
-    ),
-    th.Property(
-        "list_streams_verify_walk",
-        th.BooleanType,
-        default=True,
-        title="Verify list walks",
-        description="Check each of the other page-number lists again (keys only, walking back "
-        "from the last page when a page moved), emitting rows that shifted between pages, as "
-        "for purchase orders.",
-    ),
-    th.Property(
-        "list_streams_max_rewalks",
-        th.IntegerType(minimum=1, maximum=20),
-        default=3,
-        title="List-stream re-walks",
-        description="How many extra walks of another page-number list to make while it keeps "
-        "moving before failing without advancing the bookmark (1-20).",
-    ),
-    th.Property(
-        "page_walk_overlap_hours",
-        th.IntegerType(minimum=14, maximum=8760),
-        default=24,
-        title="Page-walk filter overlap (hours)",
-        description="An incremental run of a page-number stream asks the server for the rows "
-        "updated since the bookmark minus this many hours (`updated_at[gte]=`; at least 14: the "
-        "docs do not say in which time zone the server reads the value, and UTC offsets span "
-        "-12 to +14 hours). It widens what is fetched, never what is emitted: rows updated "
-        "before the bookmark are still left out (14-8760).",
     ),
     th.Property(
         "reconcile_every_days",
@@ -228,12 +145,85 @@ CONFIG_SCHEMA = th.PropertiesList(
         "Warning: turning this on sends banking data and credentials to your target.",
     ),
     th.Property(
+        "requests_per_second",
+        th.NumberType(minimum=0.001, maximum=10000),  # type: ignore[arg-type]  # SDK hints int
+        title="Requests per second",
+        description="Optional cap on the request rate, for tokens shared with other clients.",
+    ),
+    th.Property(
+        "user_agent",
+        th.StringType,
+        title="User agent",
+        description="User-Agent header. Default `tap-luminous/<version>`.",
+    ),
+    th.Property(
         "log_progress_every_pages",
         th.IntegerType(minimum=1, maximum=100000),
         default=10,
         title="Progress log interval (pages)",
         description="Log pages, records, records/s, retries (and an ETA where the page count "
         "is known) every this many pages.",
+    ),
+    # -- expert bounds (EXPERT_SETTINGS)
+    th.Property(
+        "sales_orders_page_size",
+        th.IntegerType(minimum=1, maximum=1000),
+        default=1000,
+        title="Sales orders page size",
+        description="`limit` for GET /sales-orders/export (1-1000).",
+    ),
+    th.Property(
+        "products_page_size",
+        th.IntegerType(minimum=1, maximum=1000),
+        default=1000,
+        title="Products page size",
+        description="`limit` for GET /products/export (1-1000).",
+    ),
+    th.Property(
+        "purchase_orders_page_size",
+        th.IntegerType(minimum=1, maximum=100),
+        default=100,
+        title="Purchase orders page size",
+        description="`per_page` for GET /purchase-orders (1-100).",
+    ),
+    th.Property(
+        "page_walk_concurrency",
+        th.IntegerType(minimum=1, maximum=16),
+        default=6,
+        title="Page-walk concurrency",
+        description="How many pages of a page-number list (purchase orders, invoices, stocks, "
+        "...) to fetch at once (1-16; 1 fetches one page at a time). Records are emitted in page "
+        "order either way.",
+    ),
+    th.Property(
+        "page_walk_verify",
+        th.BooleanType,
+        default=True,
+        title="Verify page walks",
+        description="Check each page-number listing of more than one page again (keys only; "
+        "when a page moved, walking back from the last page until a walk finds no row it "
+        "missed), so rows shifted across pages by inserts, deletes or updates during the walk are "
+        "not skipped. Rows updated after the walk began are next run's business. Turn off only "
+        "for static data.",
+    ),
+    th.Property(
+        "page_walk_max_rewalks",
+        th.IntegerType(minimum=1, maximum=20),
+        default=3,
+        title="Page-walk re-walks",
+        description="How many extra walks of a listing to make while it keeps moving before "
+        "failing without advancing the bookmark (1-20).",
+    ),
+    th.Property(
+        "page_walk_overlap_hours",
+        th.IntegerType(minimum=14, maximum=8760),
+        default=24,
+        title="Page-walk filter overlap (hours)",
+        description="An incremental run of a page-number stream asks the server for the rows "
+        "updated since the bookmark minus this many hours (`updated_at[gte]=`; at least 14: the "
+        "docs do not say in which time zone the server reads the value, and UTC offsets span "
+        "-12 to +14 hours). It widens what is fetched, never what is emitted: rows updated "
+        "before the bookmark are still left out (14-8760).",
     ),
     th.Property(
         "request_timeout",
@@ -303,21 +293,85 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Longest wait the tap accepts from a Retry-After header; longer values are "
         "capped (and logged).",
     ),
+    # -- deprecated names, still accepted (settings.DEPRECATED_SETTINGS)
     th.Property(
-        "requests_per_second",
-        th.NumberType(minimum=0.001, maximum=10000),  # type: ignore[arg-type]  # SDK hints int
-        title="Requests per second",
-        description="Optional cap on the request rate, for tokens shared with other clients.",
+        "purchase_orders_concurrency",
+        th.IntegerType(minimum=1, maximum=16),
+        title="Deprecated: page_walk_concurrency",
+        description="Deprecated: use `page_walk_concurrency`. Where set, it still applies to "
+        "purchase orders (with a warning).",
     ),
     th.Property(
-        "user_agent",
-        th.StringType,
-        title="User agent",
-        description="User-Agent header. Default `tap-luminous/<version>`.",
+        "purchase_orders_verify_walk",
+        th.BooleanType,
+        title="Deprecated: page_walk_verify",
+        description="Deprecated: use `page_walk_verify`. Where set, it still applies to "
+        "purchase orders (with a warning).",
+    ),
+    th.Property(
+        "purchase_orders_max_rewalks",
+        th.IntegerType(minimum=1, maximum=20),
+        title="Deprecated: page_walk_max_rewalks",
+        description="Deprecated: use `page_walk_max_rewalks`. Where set, it still applies to "
+        "purchase orders (with a warning).",
+    ),
+    th.Property(
+        "list_streams_concurrency",
+        th.IntegerType(minimum=1, maximum=16),
+        title="Deprecated: page_walk_concurrency",
+        description="Deprecated: use `page_walk_concurrency`. Where set, it still applies to "
+        "the other page-number lists (with a warning).",
+    ),
+    th.Property(
+        "list_streams_verify_walk",
+        th.BooleanType,
+        title="Deprecated: page_walk_verify",
+        description="Deprecated: use `page_walk_verify`. Where set, it still applies to "
+        "the other page-number lists (with a warning).",
+    ),
+    th.Property(
+        "list_streams_max_rewalks",
+        th.IntegerType(minimum=1, maximum=20),
+        title="Deprecated: page_walk_max_rewalks",
+        description="Deprecated: use `page_walk_max_rewalks`. Where set, it still applies to "
+        "the other page-number lists (with a warning).",
     ),
 ).to_dict()
 
+#: Bounds whose defaults suit every tenant we know of: `--about` (and so meltano.yml and the
+#: README) marks them "Expert:" and lists them after the settings a user chooses.
+EXPERT_SETTINGS = (
+    "sales_orders_page_size",
+    "products_page_size",
+    "purchase_orders_page_size",
+    "page_walk_concurrency",
+    "page_walk_verify",
+    "page_walk_max_rewalks",
+    "page_walk_overlap_hours",
+    "request_timeout",
+    "request_deadline",
+    "max_response_mb",
+    "max_empty_pages",
+    "max_clock_skew_seconds",
+    "max_retries",
+    "backoff_max_seconds",
+    "retry_after_max_seconds",
+)
+for _name in EXPERT_SETTINGS:
+    _spec = CONFIG_SCHEMA["properties"][_name]
+    _spec["description"] = f"Expert: {_spec['description']}"
+
 KNOWN_SETTINGS = frozenset(CONFIG_SCHEMA["properties"])
+#: Deprecated name -> (the setting that replaces it, the streams it still applies to where set).
+DEPRECATED_SETTINGS: dict[str, tuple[str, str]] = {
+    f"{prefix}_{old}": (new, prefix)
+    for prefix in ("purchase_orders", "list_streams")
+    for old, new in (
+        ("concurrency", "page_walk_concurrency"),
+        ("verify_walk", "page_walk_verify"),
+        ("max_rewalks", "page_walk_max_rewalks"),
+    )
+}
 BOOLEAN_SETTINGS = tuple(
     name for name, spec in CONFIG_SCHEMA["properties"].items() if "boolean" in spec.get("type", ())
 )

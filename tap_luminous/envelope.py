@@ -19,15 +19,16 @@ import msgspec
 class Page:
     """One parsed API page: the envelope plus what the paginators and state need.
 
-    `raw_records` is the `data` array still as JSON text; `LuminousStream.page_rows` turns it
-    into rows valid against the stream's schema (see tap_luminous/records.py).
+    `data` is the `data` array as the server sent it: JSON text, or Python objects when the body
+    needed the standard library's decoder (or a request decoded only the keys).
+    `LuminousStream.page_rows(page)` returns its rows valid against the stream's schema (see
+    tap_luminous/records.py); the page itself is never changed.
     """
 
-    records: list[dict[str, t.Any]]
+    data: msgspec.Raw | list[t.Any] | None
     body: dict[str, t.Any]
     params: dict[str, t.Any]
     server_date: str | None = None
-    raw_records: msgspec.Raw | list[t.Any] | None = None
 
 
 class _Envelope(msgspec.Struct):

@@ -26,6 +26,8 @@ import bisect
 import datetime as dt
 import typing as t
 
+from singer_sdk.pagination import BaseAPIPaginator
+
 from tap_luminous.concurrency import PageChain
 from tap_luminous.errors import ProtocolError
 from tap_luminous.failures import CursorRejectedError
@@ -88,7 +90,7 @@ class ExportStream(ParentStream):
 
     # -- the run ------------------------------------------------------------------------------
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        self.check_state()
+        self.start_run()
         self.start_children()
         saved = self.stream_state.get(RUN_STATE_KEY)
         saved = saved if isinstance(saved, dict) else {}
@@ -212,37 +214,36 @@ class ExportStream(ParentStream):
         return {"since": since, "limit": self.page_size}
 
 
-class ExportCursorPaginator:
+class ExportCursorPaginator(BaseAPIPaginator["str | None"]):
     """`since` starts a run (token None), then `next_cursor` until `has_more` is false.
 
-    An empty page with `has_more` true continues; a full page followed by an empty last page ends
-    normally; `has_more` true without a cursor is a protocol error. (The SDK's paginator loop is
-    not used: the export reads parsed pages, and its state moves page by page.)
+    The SDK's paginator, reading parsed pages (`Page`) instead of responses: the export drives
+    the loop itself, because its state moves page by page. Two differences, so that each is a
+    one-line stop: `has_more` true without a cursor is a protocol error (the SDK would end
+    quietly), and a repeated cursor is left to `_ExportGuard`, which stops the run (the SDK
+    raises a RuntimeError). An empty page with `has_more` true continues.
     """
 
     def __init__(self, start_cursor: str | None = None, endpoint: str = "The export") -> None:
-        self.current_value = start_cursor
-        self.finished = False
-        self.count = 0
-        self._endpoint = endpoint
+        super().__init__(start_cursor)
+        self.endpoint = endpoint
 
-    def advance(self, response: Page) -> None:
-        self.count += 1
-        if not self.has_more(response):
-            self.finished = True
-            return
-        next_cursor = self.get_next(response)
-        if not next_cursor:
-            raise ProtocolError(
-                f"{self._endpoint}: has_more=true with a null next_cursor; stopping without "
-                "advancing the bookmark"
-            )
-        self.current_value = next_cursor
+    def advance(self, response: Page) -> None:  # type: ignore[override]
+        if self.has_more(response):
+            next_cursor = self.get_next(response)
+            if not next_cursor:
+                raise ProtocolError(
+                    f"{self.endpoint}: has_more=true with a null next_cursor; stopping without "
+                    "advancing the bookmark"
+                )
+            if next_cursor == self.current_value:
+                return  # the guard stops the run: a cursor this run already followed
+        super().advance(response)  # type: ignore[arg-type]
 
-    def has_more(self, response: Page) -> bool:
+    def has_more(self, response: Page) -> bool:  # type: ignore[override]
         return response.body.get("has_more") is True
 
-    def get_next(self, response: Page) -> str | None:
+    def get_next(self, response: Page) -> str | None:  # type: ignore[override]
         cursor = response.body.get("next_cursor")
         return cursor if isinstance(cursor, str) else None
 

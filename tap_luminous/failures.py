@@ -8,6 +8,7 @@ that retrying cannot fix (redirects, 401, 403, other 4xx) become an `ApiError` a
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import email.utils
 import math
@@ -235,6 +236,68 @@ def seconds_text(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+@dataclasses.dataclass(frozen=True)
+class StatusRule:
+    """What a response status means for the run: `action` and the error line's `message`.
+
+    `when` narrows a rule to requests that carried an export cursor ("cursor") or an
+    `updated_at` filter that the server's message names ("filter").
+    """
+
+    statuses: t.Container[int]
+    action: t.Literal["fail", "retry", "rate_limit", "cursor_rejected", "filter_rejected"]
+    message: str = "{detail}"
+    when: t.Literal["cursor", "filter"] | None = None
+
+
+#: Every non-2xx status, first match wins. "retry": backoff with Retry-After honoured, up to
+#: `max_retries`; "rate_limit": the same, and every concurrent fetch of the token waits too;
+#: "fail": stop at once (retrying cannot fix it); "cursor_rejected": the export restarts from
+#: `since` (export.py); "filter_rejected": the list is read without the filter (page_numbers.py).
+#: Failures without a status: a timeout, a dropped connection, a body that is not JSON or not the
+#: documented envelope are retried (client.py); a body over `max_response_mb` or in an encoding
+#: the tap did not ask for stops the run.
+STATUS_RULES: tuple[StatusRule, ...] = (
+    StatusRule(
+        range(300, 400),
+        "fail",
+        "refusing to follow a {status} redirect to host '{target}'; "
+        "the API token is only sent to the configured API host",
+    ),
+    StatusRule(
+        (401,), "fail", "the API rejected the token (401 Unauthorized); check the api_token setting"
+    ),
+    StatusRule(
+        (403,),
+        "fail",
+        "the token was accepted but lacks access to this endpoint (403 Forbidden)",
+    ),
+    StatusRule((429,), "rate_limit"),
+    StatusRule((408,), "retry"),
+    StatusRule(range(500, 1000), "retry"),
+    StatusRule(range(400, 500), "cursor_rejected", when="cursor"),
+    StatusRule((400, 422), "filter_rejected", when="filter"),
+    StatusRule(range(400, 500), "fail"),
+)
+
+
+def status_rule(
+    status: int, *, cursor: bool = False, filtered: bool = False, message: str = ""
+) -> StatusRule | None:
+    """The rule for `status` (None for a success): see STATUS_RULES."""
+    if 200 <= status < 300:
+        return None
+    for rule in STATUS_RULES:
+        if status not in rule.statuses:
+            continue
+        if rule.when == "cursor" and not cursor:
+            continue
+        if rule.when == "filter" and not (filtered and "updated_at" in message):
+            continue
+        return rule
+    return StatusRule((status,), "fail")
+
+
 def check_status(
     response: requests.Response,
     path: str,
@@ -244,38 +307,23 @@ def check_status(
     cursor: bool,
     filtered: bool = False,
 ) -> None:
-    """Raise for a status that is not a 2xx: at once, or as a TransientError to retry.
+    """Raise for a status that is not a 2xx, as its rule in STATUS_RULES says.
 
-    `cursor`: the request carried an export cursor, so a 4xx means the cursor was refused.
-    `filtered`: it carried an `updated_at` filter, so a 400/422 naming it means the server
-    refuses the filter (never a 401, 403 or 429).
+    `cursor`: the request carried an export cursor; `filtered`: an `updated_at` filter.
     """
     status = response.status_code
-    if 300 <= status < 400:
-        location = urlsplit(response.headers.get("Location", ""))
-        target = location.hostname or urlsplit(base_url).hostname
-        raise ApiError(
-            f"GET {path}: refusing to follow a {status} redirect to host '{target}'; "
-            "the API token is only sent to the configured API host"
-        )
-    if status == 401:
-        raise ApiError(
-            f"GET {path}: the API rejected the token (401 Unauthorized); "
-            "check the api_token setting"
-        )
-    if status == 403:
-        raise ApiError(
-            f"GET {path}: the token was accepted but lacks access to this endpoint (403 Forbidden)"
-        )
-    if status in (408, 429) or status >= 500:
-        raise TransientError(path, status_detail(response, secret), str(status), response)
-    if 400 <= status < 500:
-        message = f"GET {path}: {status_detail(response, secret)}"
-        if cursor:
-            raise CursorRejectedError(message)
-        if filtered and status in (400, 422) and "updated_at" in message:
-            raise FilterRejectedError(message)
-        raise ApiError(message)
+    if 200 <= status < 300:
+        return
+    detail = status_detail(response, secret) if status >= 400 else ""  # a redirect's: unread
+    rule = status_rule(status, cursor=cursor, filtered=filtered, message=detail)
+    assert rule is not None
+    if rule.action in ("retry", "rate_limit"):
+        raise TransientError(path, detail, str(status), response)
+    location = urlsplit(response.headers.get("Location", ""))
+    target = location.hostname or urlsplit(base_url).hostname
+    message = f"GET {path}: " + rule.message.format(status=status, target=target, detail=detail)
+    error = {"cursor_rejected": CursorRejectedError, "filter_rejected": FilterRejectedError}
+    raise error.get(rule.action, ApiError)(message)
 
 
 def network_error(

@@ -16,8 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import sys
+import time
 import typing as t
 import weakref
+from functools import cached_property
 
 import msgspec
 from singer_sdk.helpers._typing import (
@@ -26,8 +28,11 @@ from singer_sdk.helpers._typing import (
     is_object_type,
     is_uniform_list,
 )
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
 
+from tap_luminous._sdk_internals import SdkSeam, stream_version, tap_of
 from tap_luminous.lazy import decoded
 
 if t.TYPE_CHECKING:
@@ -251,3 +256,67 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, "Message"]):
             out.write(self._buffer.decode("utf-8"))
             out.flush()
         self._buffer.clear()
+
+
+_clock: list[t.Any] = [0.0, ""]
+
+
+def _extraction_time() -> str:
+    """`time_extracted` for RECORD messages, refreshed every 100 ms instead of per record."""
+    now = time.monotonic()
+    if now - _clock[0] >= 0.1:
+        _clock[0] = now
+        _clock[1] = dt.datetime.now(dt.timezone.utc).isoformat(sep="T")
+    return t.cast("str", _clock[1])
+
+
+class FastRecordsMixin(SdkSeam):
+    """Write RECORD messages through a compiled conformer and the buffered msgspec writer.
+
+    Used when the output is the SDK's default: one identity stream map, no flattening, every
+    field selected, recursive type conformance, and the tap's writer is BufferedSingerWriter.
+    Anything else (stream maps, flattening, deselected fields) takes the SDK's own path
+    unchanged. The message written is the dict the SDK's `RecordMessage.to_dict()` produces.
+    """
+
+    @cached_property
+    def fast_conformer(self) -> t.Callable[[dict[str, t.Any]], dict[str, t.Any]] | None:
+        """The compiled conformer when the output is the SDK's default, else None."""
+        maps = self.stream_maps
+        default_output = (
+            isinstance(tap_of(self).message_writer, BufferedSingerWriter)
+            and len(maps) == 1
+            and type(maps[0]) is SameRecordTransform
+            and not maps[0].flattening_enabled
+            and maps[0].stream_alias == self.name
+            and all(self.mask.values())
+            and self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.RECURSIVE
+        )
+        if not default_output:
+            self.logger.info(
+                "Stream '%s': custom output settings, using the SDK's record path", self.name
+            )
+            return None
+        return compile_conformer(self.effective_schema)
+
+    def get_batch_config(self, config: t.Mapping[str, t.Any]) -> None:
+        """Never the SDK's batch path: with `batch_config` the writer batches (batches.py)."""
+        return
+
+    def write_fast_record(self, record: dict[str, t.Any]) -> bool:
+        conform = self.fast_conformer
+        if conform is None:
+            return False
+        payload: dict[str, t.Any] = {
+            "type": "RECORD",
+            "stream": self.name,
+            "record": conform(record),
+        }
+        version = stream_version(self)
+        if version is not None:
+            payload["version"] = version
+        payload["time_extracted"] = _extraction_time()
+        writer = t.cast("BufferedSingerWriter", tap_of(self).message_writer)
+        writer.write_record(payload)
+        self.state_manager.is_flushed = False
+        return True

@@ -46,6 +46,7 @@ from functools import cached_property
 import msgspec
 
 from tap_luminous.concurrency import Prefetch
+from tap_luminous.config_schema import DEPRECATED_SETTINGS
 from tap_luminous.envelope import decode_lenient
 from tap_luminous.errors import ApiError, ProtocolError
 from tap_luminous.failures import FilterRejectedError
@@ -72,12 +73,19 @@ class PageNumberStream(ParentStream):
     page_size = 100
     #: A stable order sent with every page (`field:asc`), where the endpoint takes `sort`.
     sort: str | None = None
-    #: Settings of the walk (the purchase-order ones predate the family).
-    concurrency_setting = "list_streams_concurrency"
-    verify_setting = "list_streams_verify_walk"
-    rewalks_setting = "list_streams_max_rewalks"
+    #: The prefix of the deprecated walk settings that still apply to this stream where set
+    #: (`<prefix>_concurrency`, ...: config_schema.DEPRECATED_SETTINGS).
+    deprecated_walk_prefix = "list_streams"
     #: False: one request returns every row (`{"data": [...]}`, no `meta`).
     paginated = True
+
+    def walk_setting(self, name: str) -> t.Any:
+        """The page-walk setting `name`, or its deprecated per-family name where that is set."""
+        for old, (new, prefix) in DEPRECATED_SETTINGS.items():
+            mine = new == name and prefix == self.deprecated_walk_prefix
+            if mine and self.config.get(old) is not None:
+                return self.config[old]
+        return self.config[name]
 
     # -- what a declaration may override -------------------------------------------------------
     def listings(self) -> list[Listing]:
@@ -139,7 +147,7 @@ class PageNumberStream(ParentStream):
         return super().full_read_reason()
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        self.check_state()
+        self.start_run()
         reason = self.versioned_read()
         threshold = None if reason is not None else self.emit_threshold()
         version = None
@@ -312,10 +320,13 @@ class PageNumberStream(ParentStream):
         # also be in another listing; that is not a repeat).
         listed: set[t.Any] = set()
         layout: list[list[t.Any]] = []
-        for page in self._pages(query, context):
+        name = f"{self.name} ({query.label})" if query.label else self.name
+        progress = Progress(self.logger, name, self.progress_every)
+        for page, last_page in self._pages(query, context):
             walk.started_at = walk.started_at or page.server_date
             where = self._where(query, page.params["page"])
             rows = self.page_rows(page, where)
+            progress.page_done(len(rows), sum(self.retry_counts.values()), last_page)
             self.check_rows(rows, query.params, where)
             ids = [decoded(row.get(self.key)) for row in rows]
             if ids and all(row_id in listed for row_id in ids):
@@ -361,16 +372,15 @@ class PageNumberStream(ParentStream):
         params.update(listing)
         return params
 
-    def _pages(self, query: _Query, context: Context | None) -> t.Iterator[Page]:
-        """Pages 1..last_page in order, several fetched at once.
+    def _pages(self, query: _Query, context: Context | None) -> t.Iterator[tuple[Page, int]]:
+        """Pages 1..last_page in order, several fetched at once, each with the `last_page` known
+        after it.
 
         Page 1 comes first (it gives `last_page`). The latest page's `last_page` decides
         whether more pages follow, so a listing that grows during the walk is followed to its
         end.
         """
-        workers = int(self.config[self.concurrency_setting])
-        name = f"{self.name} ({query.label})" if query.label else self.name
-        progress = Progress(self.logger, name, self.progress_every)
+        workers = int(self.walk_setting("page_walk_concurrency"))
         bounds = self._bounds(query)
         in_flight: deque[tuple[int, Prefetch[Page]]] = deque()
         last_page = 1
@@ -386,8 +396,7 @@ class PageNumberStream(ParentStream):
             page = job.result()
             self._check_page_number(page, number)
             last_page = bounds.check(page, number)
-            yield page
-            progress.page_done(len(page.records), sum(self.retry_counts.values()), last_page)
+            yield page, last_page
 
     def _bounds(self, query: _Query) -> _WalkBounds:
         label = query.describe
@@ -415,11 +424,11 @@ class PageNumberStream(ParentStream):
         walk.)
         """
         pages = len(layout)
-        if not self.config[self.verify_setting] or pages <= 1:
+        if not self.walk_setting("page_walk_verify") or pages <= 1:
             return
         if self._same_layout(query, layout, context):
             return
-        max_walks = int(self.config[self.rewalks_setting])
+        max_walks = int(self.walk_setting("page_walk_max_rewalks"))
         what = f"{self.rows_label} ({query.label})" if query.label else self.rows_label
         for attempt in range(1, max_walks + 1):
             missed = yield from self._walk_back(query, pages, walk, context)
@@ -444,7 +453,7 @@ class PageNumberStream(ParentStream):
         """Whether every page still holds the keys the walk saw on it (all pages fetched at
         once, keys and update times only)."""
         decode = _ids_decoder(self.key, self.updated_field)
-        workers = int(self.config[self.concurrency_setting])
+        workers = int(self.walk_setting("page_walk_concurrency"))
         numbers = deque(range(len(layout), 0, -1))
         in_flight: deque[tuple[int, Prefetch[Page]]] = deque()
         same = True
@@ -456,7 +465,7 @@ class PageNumberStream(ParentStream):
             number, job = in_flight.popleft()
             page = job.result()
             self._check_page_number(page, number)
-            keys = [row["key"] for row in page.records]
+            keys = [row["key"] for row in _key_rows(page)]
             last_page = page.body["meta"].get("last_page")
             same = same and keys == layout[number - 1] and last_page == len(layout)
             if not same:
@@ -482,7 +491,7 @@ class PageNumberStream(ParentStream):
                 numbers[:0] = range(last_page, pages, -1)
             unseen = [
                 row
-                for row in page.records
+                for row in _key_rows(page)
                 if row["key"] not in walk.seen and walk.counts(row["updated_at"])
             ]
             if not unseen:
@@ -535,7 +544,7 @@ class _WalkBounds:
                     f"meta.last_page={last_page} does not fit meta.total={total} at "
                     f"per_page={self.per_page} (at most {expected} pages)"
                 )
-        if page.records or not _is_empty(page.raw_records):
+        if not _is_empty(page.data):
             self.empty_in_a_row = 0
         elif number < last_page:
             self.empty_in_a_row += 1
@@ -552,6 +561,12 @@ class _WalkBounds:
 
 def _is_count(value: t.Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _key_rows(page: Page) -> list[dict[str, t.Any]]:
+    """The rows of a page read with `_ids_decoder` (decoded: a list of key rows)."""
+    assert isinstance(page.data, list)
+    return page.data
 
 
 def _is_empty(raw: t.Any) -> bool:

@@ -1,10 +1,10 @@
 """What both parent families share: where a run starts, how it ends, children, the bookmark.
 
 A parent stream (an export or a page-number list) owns its bookmark (the SDK's per-record one
-does not fit either contract, see _sdk_internals.py), emits its child streams in its own single
-pass, and may version a read (tap_luminous/versions.py). The family decides only how pages are
-fetched and what the bookmark is: the export's `meta.cutoff`, or the server's time when a walk
-began.
+does not fit either contract, see _sdk_internals.py) and when STATE is written, emits its child
+streams in its own single pass, and may version a read (tap_luminous/versions.py). The family
+decides only how pages are fetched and what the bookmark is: the export's `meta.cutoff`, or the
+server's time when a walk began.
 """
 
 from __future__ import annotations
@@ -12,17 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from tap_luminous._sdk_internals import (
-    FastRecordsMixin,
-    NestedChildrenMixin,
-    StreamOwnedBookmarkMixin,
-    TableVersionMixin,
-)
+from tap_luminous._sdk_internals import tap_of, write_state_now
+from tap_luminous.children import ParentOfChildren
 from tap_luminous.client import LuminousStream
+from tap_luminous.output import BufferedSingerWriter, FastRecordsMixin
 from tap_luminous.settings import parse_start_date
+from tap_luminous.state import MARKER_KEY
 from tap_luminous.timestamps import format_timestamp, parse_timestamp, window_start
 from tap_luminous.versions import (
     TABLE_VERSION_KEY,
+    VersionedStream,
     check_stream_state,
     full_reads_versioned,
     new_version,
@@ -31,13 +30,7 @@ from tap_luminous.versions import (
 )
 
 
-class ParentStream(
-    StreamOwnedBookmarkMixin,
-    TableVersionMixin,
-    NestedChildrenMixin,
-    FastRecordsMixin,
-    LuminousStream,
-):
+class ParentStream(VersionedStream, ParentOfChildren, FastRecordsMixin, LuminousStream):
     """A stream read from an endpoint, with its children and its own bookmark."""
 
     replication_key: str | None = "updated_at"
@@ -46,16 +39,14 @@ class ParentStream(
     run_state_key: str | None = None
 
     # -- where a run starts -------------------------------------------------------------------
-    def check_state(self) -> None:
-        """Refuse a bookmark this tap cannot have written, before any request.
-
-        Also where the first stream of a run switches BATCH output on (the SDK's `sync` and
-        `sync_all` are final): before any record, with every stream's state loaded.
-        """
-        start_batch_output = getattr(self._tap, "start_batch_output", None)
+    def start_run(self) -> None:
+        """Before this stream's first request: switch BATCH output on (once per run, before any
+        record: the SDK's `sync` and `sync_all` are final), then refuse a bookmark this tap
+        cannot have written."""
+        start_batch_output = getattr(tap_of(self), "start_batch_output", None)
         if start_batch_output is not None:
             start_batch_output()
-        check_stream_state(self.name, self.stream_state, getattr(self._tap, "state_source", ""))
+        check_stream_state(self.name, self.stream_state, getattr(tap_of(self), "state_source", ""))
 
     def saved_bookmark(self, on_backfill: str) -> tuple[dt.datetime | None, bool]:
         """The bookmark of an incremental run, and whether new child streams need a backfill.
@@ -106,6 +97,38 @@ class ParentStream(
     def new_table_version(self, *floors: t.Any) -> int:
         """A table version larger than `floors` and than the one in the state."""
         return new_version(*floors, self.stream_state.get(TABLE_VERSION_KEY))
+
+    # -- the bookmark and STATE ---------------------------------------------------------------
+    def mark_tenant(self) -> None:
+        """Name the API this state belongs to (tap_luminous/state.py), once a bookmark exists."""
+        tap = tap_of(self)
+        tenant = getattr(tap, "tenant", None)
+        if tenant is not None:
+            tap.state.setdefault(MARKER_KEY, tenant)  # type: ignore[misc]
+
+    def write_bookmark(self, value: str) -> None:
+        """Set the finished-run bookmark (standard Singer/SDK shape)."""
+        self.mark_tenant()
+        state = self.stream_state
+        state["replication_key"] = self.replication_key
+        state["replication_key_value"] = value
+
+    def flush_state(self) -> None:
+        """Emit a STATE message now with the current state (skipped if unchanged).
+
+        With BATCH output, only once enough rows wait for a file (`BatchFiles.state_due`).
+        """
+        self.mark_tenant()
+        batches = getattr(tap_of(self).message_writer, "batches", None)
+        if batches is not None and not batches.state_due():
+            return
+        write_state_now(self)
+
+    def flush_output(self) -> None:
+        """Push buffered messages out (the SDK skips a final STATE equal to the last one)."""
+        writer = tap_of(self).message_writer
+        if isinstance(writer, BufferedSingerWriter):
+            writer.flush()
 
     # -- how a run ends -----------------------------------------------------------------------
     def finish_run(self, bookmark: str | None, version: int | None = None) -> None:

@@ -1,6 +1,9 @@
 """Load stream schemas from tap_luminous/schemas, inlining `{"$ref": "shared/x.json"}` refs.
 
-Targets get self-contained schemas: several of them do not resolve `$ref`.
+Targets get self-contained schemas: several of them do not resolve `$ref`. A stream's schema file
+holds only what the API sends (each property traced to a docs sample); the loader appends the
+tap's own columns, `_extra_fields` and `_invalid_values` (tap_luminous/records.py), to every
+stream schema, so no schema file repeats them.
 """
 
 from __future__ import annotations
@@ -43,7 +46,20 @@ def _inline(node: t.Any, seen: tuple[str, ...], *, array_item: bool = False) -> 
     return node
 
 
+#: The tap's own columns on every stream (tap_luminous/records.py): a record's fields the
+#: schema does not declare, and values that do not fit their declared type.
+SIDE_COLUMNS = {
+    "_extra_fields": "shared/extra_fields.json",
+    "_invalid_values": "shared/invalid_values.json",
+}
+
+
 def load_schema(name: str) -> dict[str, t.Any]:
-    """The resolved schema of stream (or shared object) `name`, a fresh copy each call."""
+    """The resolved schema of stream (or shared object, `shared/...`) `name`, a fresh copy each
+    call; a stream's ends with the side columns."""
     path = name if name.endswith(".json") else f"{name}.json"
-    return t.cast("dict[str, t.Any]", _inline(copy.deepcopy(_read(path)), (path,)))
+    schema = t.cast("dict[str, t.Any]", _inline(copy.deepcopy(_read(path)), (path,)))
+    if not path.startswith("shared/"):
+        for column, shared in SIDE_COLUMNS.items():
+            schema["properties"][column] = load_schema(shared)
+    return schema

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import decimal
+import difflib
 import ipaddress
 import typing as t
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from tap_luminous.config_schema import (
     BOOLEAN_SETTINGS,
     CONFIG_SCHEMA,
     DEFAULT_START_DATE,
+    DEPRECATED_SETTINGS,
     DNS_LABEL,
     INT_RANGES,
     KNOWN_SETTINGS,
@@ -185,7 +187,13 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
             "from batch files carry no table version, so the reconciliation's "
             "ACTIVATE_VERSION would retire them",
         )
-    return [
+    deprecated = [
+        f"Setting '{name}' is deprecated: use '{new}' (it applies to every page-number list); "
+        f"'{name}' still applies to {prefix.replace('_', ' ')} for now."
+        for name, (new, prefix) in DEPRECATED_SETTINGS.items()
+        if config.get(name) is not None
+    ]
+    return deprecated + [
         f"Unknown setting '{name}' is ignored."
         for name in sorted(set(config) - KNOWN_SETTINGS)
         if not _is_sdk_builtin(name)
@@ -193,7 +201,7 @@ def validate_settings(config: t.Mapping[str, t.Any]) -> list[str]:
 
 
 def likely_typos(config: t.Mapping[str, t.Any], builtin: t.Iterable[str]) -> list[tuple[str, str]]:
-    """Unknown settings within Damerau-Levenshtein distance 2 of a known one: (typo, meant)."""
+    """Unknown settings that look like a misspelt known one: (typo, meant)."""
     known = sorted({*KNOWN_SETTINGS, *builtin})
     found = []
     for name in sorted(set(config) - set(known)):
@@ -206,8 +214,10 @@ def likely_typos(config: t.Mapping[str, t.Any], builtin: t.Iterable[str]) -> lis
 
 
 def _closest(name: str, known: t.Sequence[str]) -> str | None:
-    distance, meant = min((_damerau_levenshtein(name, k), k) for k in known)
-    return meant if distance <= 2 else None
+    """The known name `name` most likely misspells (difflib's similarity of at least 0.85: a
+    letter or two missing, added or swapped), else None."""
+    matches = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+    return matches[0] if matches else None
 
 
 #: Variables under the tap's prefix that are not settings: the SDK's log level and log
@@ -243,22 +253,6 @@ def environment_typos(environ: t.Mapping[str, str]) -> list[tuple[str, str]]:
         if meant is not None:
             found.append((name, prefix + meant.upper()))
     return found
-
-
-def _damerau_levenshtein(a: str, b: str) -> int:
-    """Edit distance counting a swap of two neighbouring characters as one edit."""
-    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) + 1):
-        rows[i][0] = i
-    for j in range(len(b) + 1):
-        rows[0][j] = j
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
-    return rows[len(a)][len(b)]
 
 
 # Settings the SDK itself adds to every tap (stream maps, flattening, batch, ...).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import typing as t
 
 import jsonschema
@@ -15,7 +16,6 @@ from singer_sdk.helpers.capabilities import (
     TapCapabilities,
 )
 
-from tap_luminous import erp_streams
 from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
 from tap_luminous.batches import BatchFiles, parse_batch_config, tenant_tag
 from tap_luminous.errors import SelectionError, SettingError
@@ -30,35 +30,10 @@ from tap_luminous.settings import (
     validate_settings,
 )
 from tap_luminous.state import checked_state, read_state_text, tenant_marker
-from tap_luminous.streams import (
-    ProductsStream,
-    PurchaseOrderItemsStream,
-    PurchaseOrderPaymentsStream,
-    PurchaseOrdersStream,
-    SalesOrderFulfillmentOrdersStream,
-    SalesOrderItemsStream,
-    SalesOrderShipmentsStream,
-    SalesOrdersStream,
-)
+from tap_luminous.streams import STREAMS
 
 if t.TYPE_CHECKING:
-    from tap_luminous.client import LuminousStream
     from tap_luminous.parents import ParentStream
-
-PARENT_STREAM_TYPES: tuple[type[LuminousStream], ...] = (
-    SalesOrdersStream,
-    PurchaseOrdersStream,
-    ProductsStream,
-    *erp_streams.PARENTS,
-)
-CHILD_STREAM_TYPES: tuple[type[Stream], ...] = (
-    SalesOrderItemsStream,
-    SalesOrderFulfillmentOrdersStream,
-    SalesOrderShipmentsStream,
-    PurchaseOrderItemsStream,
-    PurchaseOrderPaymentsStream,
-    *erp_streams.CHILDREN,
-)
 
 
 class TapLuminous(NonZeroExitOnSignalMixin, Tap):
@@ -153,6 +128,28 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         if validate_config and catalog is not None:  # a sync (discovery validates nothing)
             check_selection(self.streams.values())
 
+    def stop_on_signal(self, signum: int) -> None:
+        """SIGTERM/SIGINT: write the last STATE, then exit non-zero (128 + the signal's number,
+        as a shell reports it). The state is resumable at any moment (see export.py), so this
+        STATE is where the next run resumes; a message half-written is finished first."""
+        busy = BufferedSingerWriter.any_busy()
+        if busy is not None:
+            busy.defer(lambda: self._stop(signum))
+            return
+        self._stop(signum)
+
+    def _stop(self, signum: int) -> None:
+        try:
+            self.state_writer.write_state(self.state)
+            BufferedSingerWriter.flush_all()
+        finally:
+            self.logger.warning(
+                "Stopped by %s before the sync finished; the last STATE message is where the "
+                "next run resumes",
+                signal.Signals(signum).name,
+            )
+            raise SystemExit(128 + signum)
+
     def load_state(self, state: dict[str, t.Any]) -> None:
         """Check the state before any request, and keep only one tenant's (see state.py)."""
         marker = tenant_marker(resolve_api_url(self.config))
@@ -166,7 +163,7 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
     def start_batch_output(self) -> None:
         """Switch BATCH output on when `batch_config` asks, once, before the first stream syncs.
 
-        Called from `ParentStream.check_state` (the SDK's `Tap.sync_all` is final).
+        Called from `ParentStream.start_run` (the SDK's `Tap.sync_all` is final).
         """
         if self._batch_output_started:
             return
@@ -187,11 +184,12 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         )
 
     def discover_streams(self) -> list[Stream]:
+        streams = [stream_type(tap=self) for stream_type in STREAMS]
         pacer = RequestPacer.for_config(self.config, self.logger)
-        parents = [stream_type(tap=self) for stream_type in PARENT_STREAM_TYPES]
-        for stream in parents:
-            stream.pacer = pacer  # one token, one rate budget
-        return [*parents, *(stream_type(tap=self) for stream_type in CHILD_STREAM_TYPES)]
+        for stream in streams:
+            if stream.parent_stream_type is None:
+                t.cast("ParentStream", stream).pacer = pacer  # one token, one rate budget
+        return streams
 
 
 def check_selection(streams: t.Iterable[Stream]) -> None:

@@ -28,6 +28,9 @@ import datetime as dt
 import time
 import typing as t
 
+from singer_sdk.streams import Stream
+
+from tap_luminous._sdk_internals import set_stream_version, stream_version, write_activate_version
 from tap_luminous.state import StateError
 from tap_luminous.timestamps import format_timestamp, parse_timestamp
 
@@ -93,3 +96,37 @@ def record_reconciliation(state: t.MutableMapping[str, t.Any], version: int) -> 
 def full_reads_versioned(config: t.Mapping[str, t.Any]) -> bool:
     """Whether streams read in full on every run carry a version (`reconcile_full_reads`)."""
     return bool(config["reconcile_full_reads"])
+
+
+class VersionedStream(Stream):
+    """Table versions written by the stream itself, never by the SDK.
+
+    singer-sdk 0.54, for a FULL_TABLE stream with `emit_activate_version_messages`, sets the
+    table version and writes ACTIVATE_VERSION in `sync()` before the first record: a target
+    would then retire rows as soon as the read starts, and a read that fails half-way would leave
+    only the rows it got to. Here the property is always false, the stream sets the version when
+    a versioned read starts (`begin_version`) and writes ACTIVATE_VERSION only once the read is
+    complete (`activate_version`), for itself and each selected child stream.
+    """
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        return False
+
+    def _versioned_children(self) -> list[Stream]:
+        return list(getattr(self, "selected_children", ()))
+
+    def begin_version(self, version: int | None) -> None:
+        """Tag every RECORD of this stream and of its selected children with `version`."""
+        for stream in (self, *self._versioned_children()):
+            set_stream_version(stream, version)
+
+    def activate_version(self) -> None:
+        """One ACTIVATE_VERSION per stream (each stream-map alias), after the last record."""
+        version = stream_version(self)
+        if version is None:
+            return
+        streams = [self] if self.selected else []
+        for stream in [*streams, *self._versioned_children()]:
+            write_activate_version(stream, version)
+        self.begin_version(None)

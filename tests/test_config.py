@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import typing as t
 
 import pytest
 
@@ -34,7 +35,7 @@ BAD_SETTINGS = [
     ({"api_token": ""}, "api_token"),
     ({"sales_orders_page_size": "ten"}, "sales_orders_page_size"),
     ({"batch_config": {"encoding": {"format": "jsonl"}}}, "batch_config"),
-    ({"purchase_orders_max_rewalks": 0}, "purchase_orders_max_rewalks"),
+    ({"page_walk_max_rewalks": 0}, "page_walk_max_rewalks"),
     ({"keep_nested_arrays": "yes"}, "keep_nested_arrays"),
     ({"api_token": "two words"}, "api_token"),
 ]
@@ -84,6 +85,39 @@ def test_unknown_setting_is_warned_about_once(api, caplog):
     TapLuminous(config={**config_for(api), "team_note": "owned by data-eng"})
     hits = [r for r in caplog.records if "team_note" in r.getMessage()]
     assert len(hits) == 1
+
+
+def test_a_deprecated_walk_setting_still_applies_to_its_streams_with_a_warning(api, caplog):
+    config = {
+        **config_for(api),
+        "purchase_orders_concurrency": 2,
+        "list_streams_verify_walk": False,
+    }
+    tap = TapLuminous(config=config)
+    purchase_orders: t.Any = tap.streams["purchase_orders"]
+    invoices: t.Any = tap.streams["invoices"]
+    assert purchase_orders.walk_setting("page_walk_concurrency") == 2
+    assert invoices.walk_setting("page_walk_concurrency") == 6  # the family's default
+    assert invoices.walk_setting("page_walk_verify") is False
+    assert purchase_orders.walk_setting("page_walk_verify") is True
+    warned = [r.getMessage() for r in caplog.records if "deprecated" in r.getMessage()]
+    assert len(warned) == 2
+    assert "'purchase_orders_concurrency' is deprecated: use 'page_walk_concurrency'" in warned[0]
+
+
+def test_about_lists_the_first_settings_first_and_marks_the_expert_bounds():
+    from tap_luminous.config_schema import CONFIG_SCHEMA, EXPERT_SETTINGS, KNOWN_SETTINGS
+
+    names = [name for name in CONFIG_SCHEMA["properties"] if name in KNOWN_SETTINGS]
+    assert names[:3] == ["api_token", "company_name", "start_date"]
+    for name in EXPERT_SETTINGS:
+        assert CONFIG_SCHEMA["properties"][name]["description"].startswith("Expert: "), name
+    # The expert bounds come after every setting a user chooses (deprecated names last).
+    expert = [names.index(name) for name in EXPERT_SETTINGS]
+    chosen = [i for i, name in enumerate(names) if name not in EXPERT_SETTINGS]
+    deprecated = [i for i in chosen if "Deprecated" in str(CONFIG_SCHEMA["properties"][names[i]])]
+    assert max(set(chosen) - set(deprecated)) < min(expert)
+    assert max(expert) < min(deprecated)
 
 
 @pytest.mark.parametrize(

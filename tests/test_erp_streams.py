@@ -12,16 +12,17 @@ import typing as t
 import pytest
 
 from fake_luminous import Dataset, FakeClock, FakeLuminousAPI
-from tap_luminous import erp_streams
+from tap_luminous import streams
 from tap_luminous.errors import ApiError
 from tap_luminous.records import SENSITIVE_FIELDS
+from tap_luminous.streams.kinds import ErpChild, ErpList
 from tests.conftest import DATA_START, EPOCH, TOKEN, config_for
 from tests.singer_io import SingerOutput, run_tap
 from tests.strict_schema import schema_errors
 
 #: The declarations as plain objects (their class attributes are typed instance-only).
-PARENT_TYPES: list[t.Any] = list(erp_streams.PARENTS)
-CHILD_TYPES: list[t.Any] = list(erp_streams.CHILDREN)
+PARENT_TYPES: list[t.Any] = [s for s in streams.STREAMS if issubclass(s, ErpList)]
+CHILD_TYPES: list[t.Any] = [s for s in streams.STREAMS if issubclass(s, ErpChild)]
 PARENTS = {stream.name: stream for stream in PARENT_TYPES}
 CHILDREN = {stream.name: stream for stream in CHILD_TYPES}
 ALL_NEW = sorted({*PARENTS, *CHILDREN})
@@ -178,7 +179,7 @@ def test_a_snapshot_that_changes_while_it_is_read_loses_no_row():
 
 def test_with_the_default_sort_the_walk_stops_rather_than_lose_rows(monkeypatch):
     """The control: what `sort=product.id:asc` prevents (the docs' default moves rows)."""
-    monkeypatch.setattr(erp_streams.InventoryStocksStream, "sort", "updated_at:desc")
+    monkeypatch.setattr(streams.InventoryStocksStream, "sort", "updated_at:desc")
     with _churning_stocks() as api, pytest.raises(ApiError, match="kept moving between pages"):
         run_tap(config_for(api), streams=["inventory_stocks"])
 

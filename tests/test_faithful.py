@@ -19,13 +19,13 @@ import pytest
 
 from tap_luminous.records import SENSITIVE_FIELDS
 from tap_luminous.schema_loader import load_schema
-from tap_luminous.tap import CHILD_STREAM_TYPES, PARENT_STREAM_TYPES
+from tap_luminous.streams import STREAMS
 from tests.conftest import config_for
 from tests.singer_io import SingerOutput, run_tap
 from tests.strict_schema import schema_errors
 
 D = decimal.Decimal
-ALL_STREAMS = [str(vars(s)["name"]) for s in (*PARENT_STREAM_TYPES, *CHILD_STREAM_TYPES)]
+ALL_STREAMS = [str(vars(s)["name"]) for s in STREAMS]
 #: The streams of the endpoints whose docs pages are stored with their samples (shared/api-docs).
 DOCS_SAMPLE_STREAMS = [
     s

@@ -76,9 +76,7 @@ def test_any_fault_schedule_ends_in_the_clean_output_or_a_clear_failure(
 ) -> None:
     api, clean = clean_world
     api.faults = faults
-    config = config_for(
-        api, max_retries=max_retries, purchase_orders_concurrency=concurrency, **PAGES
-    )
+    config = config_for(api, max_retries=max_retries, page_walk_concurrency=concurrency, **PAGES)
     try:
         out = run_tap(config, streams=STREAMS)
     except ApiError as exc:

@@ -389,7 +389,7 @@ def test_a_noisy_network_gives_the_clean_output_and_reports_retries(make_api, ca
         sales_orders_page_size=10,
         products_page_size=10,
         purchase_orders_page_size=10,
-        purchase_orders_concurrency=4,  # retries counted from several threads
+        page_walk_concurrency=4,  # retries counted from several threads
     )
     streams = ["sales_orders", "purchase_orders", "products"]
     clean = run_tap(config, streams=streams)
@@ -549,8 +549,8 @@ def test_a_real_run_goes_through_the_pacer_for_every_request_and_retry(small_api
             {
                 "purchase_orders_page_size": 8,
                 "purchase_order_statuses": ["active"],
-                "purchase_orders_verify_walk": False,
-                "purchase_orders_concurrency": 4,
+                "page_walk_verify": False,
+                "page_walk_concurrency": 4,
             },
         ),
     ],

@@ -39,7 +39,7 @@ def run(
         "max_retries": 1,
         "backoff_max_seconds": 0.05,
         "retry_after_max_seconds": 1,
-        "purchase_orders_verify_walk": False,
+        "page_walk_verify": False,
         **settings,
     }
     catalog = catalog_selecting(config, streams)
@@ -150,7 +150,7 @@ def test_a_page_walk_of_pages_at_the_cap_stays_within_the_stated_memory_bound(tm
     # fast; benchmarks/README.md has the figures at the default cap).
     with HostileAPI("large_pages", pages=7, page_mb=3.5) as api:
         code, stderr, peak = run_measured(
-            api, ["purchase_orders"], tmp_path, max_response_mb=4, purchase_orders_verify_walk=False
+            api, ["purchase_orders"], tmp_path, max_response_mb=4, page_walk_verify=False
         )
     assert code == 0, stderr[-2000:]
     assert len(api.requests) == 21
@@ -237,7 +237,7 @@ def test_text_a_target_cannot_store_is_repaired_and_kept(
 ):
     stored, original = BAD_TEXT[mode]
     with HostileAPI(mode) as api:
-        out = run(api, streams, tmp_path, purchase_orders_verify_walk=True)
+        out = run(api, streams, tmp_path, page_walk_verify=True)
     assert_valid(out)
     parent, child = streams
     assert out.records[parent], out.stderr[-2000:]

@@ -169,9 +169,9 @@ def test_tap_output_equals_the_sdk_path_on_the_fakes_data(api, monkeypatch):
         ],
     )
     fast = run_tap(config, catalog=catalog)
-    from tap_luminous import _sdk_internals
+    from tap_luminous import output
 
-    monkeypatch.setattr(_sdk_internals.FastRecordsMixin, "_choose_record_path", lambda self: None)
+    monkeypatch.setattr(output.FastRecordsMixin, "fast_conformer", None)
     slow = run_tap(config, catalog=catalog)
     assert fast.records.keys() == slow.records.keys()
     for stream in fast.records:

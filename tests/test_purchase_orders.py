@@ -64,12 +64,12 @@ def test_rows_with_unreadable_updated_at_are_emitted_not_dropped(api):
 
 def test_concurrent_page_fetches_emit_the_same_records_in_page_order(api):
     plain = run_tap(
-        config_for(api, purchase_orders_concurrency=1, purchase_orders_page_size=10),
+        config_for(api, page_walk_concurrency=1, purchase_orders_page_size=10),
         streams=["purchase_orders"],
     )
     api.clear_requests()
     parallel = run_tap(
-        config_for(api, purchase_orders_concurrency=6, purchase_orders_page_size=10),
+        config_for(api, page_walk_concurrency=6, purchase_orders_page_size=10),
         streams=["purchase_orders"],
     )
     assert parallel.records["purchase_orders"] == plain.records["purchase_orders"]
@@ -139,7 +139,7 @@ def test_gzip_encoded_pages_are_read_whole_even_when_tiny():
         config = {
             "api_token": "x-token",
             "max_retries": 0,
-            "purchase_orders_verify_walk": False,
+            "page_walk_verify": False,
             "api_url": f"http://127.0.0.1:{server.server_port}/external/api/v1",
         }
         out = run_tap(config, streams=["purchase_orders"])

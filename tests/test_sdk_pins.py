@@ -16,7 +16,7 @@ from pathlib import Path
 from singer_sdk.streams import Stream
 from singer_sdk.streams.core import Stream as CoreStream
 
-from tap_luminous._sdk_internals import PRIVATE_SDK_NAMES, StreamOwnedBookmarkMixin
+from tap_luminous._sdk_internals import PRIVATE_SDK_NAMES, SdkSeam
 from tap_luminous.streams import PurchaseOrdersStream, SalesOrdersStream
 from tests.conftest import config_for
 from tests.singer_io import run_tap
@@ -52,10 +52,8 @@ def test_private_hooks_still_exist_with_the_expected_signatures():
 
 def test_our_streams_override_the_per_record_increment():
     for stream_type in (SalesOrdersStream, PurchaseOrdersStream):
-        assert issubclass(stream_type, StreamOwnedBookmarkMixin)
-        assert (
-            stream_type._increment_stream_state is StreamOwnedBookmarkMixin._increment_stream_state
-        )
+        assert issubclass(stream_type, SdkSeam)
+        assert stream_type._increment_stream_state is SdkSeam._increment_stream_state
 
 
 def test_no_progress_markers_and_standard_bookmark_shape_after_a_run(api):
@@ -95,8 +93,9 @@ def test_the_table_version_hooks_we_rely_on():
     `Stream._write_activate_version_message` (one per stream-map alias), and turn off the SDK's
     own ACTIVATE_VERSION, which `sync()` writes before the first record of a FULL_TABLE stream
     when `emit_activate_version_messages` is true."""
-    from tap_luminous._sdk_internals import NestedArrayStream, TableVersionMixin
+    from tap_luminous.children import NestedArrayStream
     from tap_luminous.streams import ProductsStream
+    from tap_luminous.versions import VersionedStream
 
     assert "self._stream_version: int | None = None" in inspect.getsource(CoreStream.__init__)
     assert "version=self._stream_version" in inspect.getsource(CoreStream._generate_record_messages)
@@ -111,10 +110,10 @@ def test_the_table_version_hooks_we_rely_on():
     assert "and self.emit_activate_version_messages" in sync
     assert "self._write_activate_version_message(self._stream_version)" in sync
     for stream_type in (SalesOrdersStream, ProductsStream, PurchaseOrdersStream, NestedArrayStream):
-        assert issubclass(stream_type, TableVersionMixin)
+        assert issubclass(stream_type, VersionedStream)
         overridden = inspect.getattr_static(stream_type, "emit_activate_version_messages")
         assert overridden is inspect.getattr_static(
-            TableVersionMixin, "emit_activate_version_messages"
+            VersionedStream, "emit_activate_version_messages"
         )
 
 
@@ -165,7 +164,7 @@ def _private_names_used_by_the_package() -> tuple[set[tuple[str, str]], set[str]
     """(module, name) imported from private SDK modules or as private names; attributes `_x`."""
     imported: set[tuple[str, str]] = set()
     attributes: set[str] = set()
-    for path in sorted((REPO / "tap_luminous").glob("*.py")):
+    for path in sorted((REPO / "tap_luminous").rglob("*.py")):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("singer_sdk"):

@@ -268,6 +268,6 @@ def test_purchase_orders_that_never_hold_still_fail_without_a_bookmark(api):
     api.on_request = churn
     with pytest.raises(ApiError, match="kept moving"):
         run_tap(
-            config_for(api, purchase_orders_page_size=20, purchase_orders_max_rewalks=2),
+            config_for(api, purchase_orders_page_size=20, page_walk_max_rewalks=2),
             streams=["purchase_orders"],
         )

@@ -44,7 +44,7 @@ def test_canonical_form_sorts_like_time():
 
 
 def _page(**body):
-    return Page(records=body.get("data", []), body=body, params={})
+    return Page(data=body.get("data", []), body=body, params={})
 
 
 def test_export_paginator_follows_cursors_and_continues_over_empty_pages():
