@@ -15,6 +15,7 @@ import typing as t
 import zlib
 from collections import Counter
 from functools import cached_property
+from urllib.parse import urlsplit
 
 import backoff
 import msgspec
@@ -32,6 +33,7 @@ from tap_luminous.failures import (
     TRANSIENT_ERRORS,
     TransientError,
     check_status,
+    host_does_not_exist,
     http_date_to_canonical,
     is_timeout,
     mask,
@@ -245,6 +247,8 @@ class LuminousStream(SdkSeam, RESTStream[t.Any]):
                     prepared, timeout=self.timeout, allow_redirects=False, stream=True
                 )
             except NETWORK_ERRORS as exc:
+                if host_does_not_exist(exc):
+                    raise ApiError(self._no_such_host()) from None
                 raise self._network_error(exc, deadline) from exc
             finally:
                 self.pacer.done()
@@ -325,6 +329,19 @@ class LuminousStream(SdkSeam, RESTStream[t.Any]):
                 raise self._network_error(exc, deadline) from exc
             dropped = requests.exceptions.ChunkedEncodingError(exc)
             raise self._network_error(dropped) from exc
+
+    def _no_such_host(self) -> str:
+        host = urlsplit(self.url_base).hostname
+        setting = "api_url" if self.config.get("api_url") else "company_name"
+        return (
+            f"GET {self.path}: the host '{host}' does not exist (DNS: name not known); check "
+            f"{setting}"
+            + (
+                " (your tenant's subdomain in https://<company_name>.api.joinluminous.com)"
+                if setting == "company_name"
+                else ""
+            )
+        )
 
     def _page_size_advice(self) -> str:
         return f" or lower {self.page_size_setting}" if self.page_size_setting else ""

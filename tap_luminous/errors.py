@@ -20,7 +20,14 @@ class SelectionError(LuminousError):
 
 
 class ApiError(LuminousError):
-    """The API answered in a way that cannot be retried or that retries did not fix."""
+    """The API answered in a way that cannot be retried or that retries did not fix.
+
+    `status`: the HTTP status that ended the request, when one did.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class ProtocolError(ApiError):

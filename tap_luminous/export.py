@@ -207,6 +207,9 @@ class ExportStream(ParentStream):
     def _where(self, cursor: str | None) -> str:
         return f"GET {self.path} ({'cursor page' if cursor else 'first page'})"
 
+    def probe_params(self) -> dict[str, t.Any]:
+        return {"since": self.start_date_floor(), "limit": 1}
+
     def _params(self, since: str, cursor: str | None) -> dict[str, t.Any]:
         """`since` starts a run, `cursor` continues it; never both."""
         if cursor:

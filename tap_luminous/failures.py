@@ -13,6 +13,7 @@ import decimal
 import email.utils
 import math
 import re
+import socket
 import time
 import typing as t
 import zlib
@@ -23,6 +24,7 @@ import requests
 import urllib3.exceptions
 from singer_sdk.exceptions import RetriableAPIError
 
+from tap_luminous.config_schema import API_PATH
 from tap_luminous.errors import ApiError
 from tap_luminous.timestamps import canonical_timestamp
 from tap_luminous.transport import UnsupportedEncodingError, read_body
@@ -222,6 +224,23 @@ def is_timeout(exc: BaseException) -> bool:
     return False
 
 
+#: getaddrinfo's answers for a name that does not exist (NXDOMAIN, or no address at all); a
+#: temporary failure (EAI_AGAIN) is retried like any other network fault.
+_NO_SUCH_HOST = frozenset(
+    code
+    for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
+    if code
+)
+
+
+def host_does_not_exist(exc: BaseException) -> bool:
+    """Whether a failed send failed because the host name does not exist (retrying cannot help)."""
+    return any(
+        isinstance(cause, socket.gaierror) and cause.errno in _NO_SUCH_HOST
+        for cause in _causes(exc)
+    )
+
+
 def network_detail(exc: BaseException) -> str:
     """The innermost cause of a network error, shortly: '[Errno 104] Connection reset by peer'."""
     root = list(_causes(exc))[-1]
@@ -322,8 +341,10 @@ def check_status(
     location = urlsplit(response.headers.get("Location", ""))
     target = location.hostname or urlsplit(base_url).hostname
     message = f"GET {path}: " + rule.message.format(status=status, target=target, detail=detail)
+    if status == 404 and not urlsplit(base_url).path.rstrip("/").endswith(API_PATH):
+        message += f"; api_url does not end with {API_PATH}, the API's path (is it missing?)"
     error = {"cursor_rejected": CursorRejectedError, "filter_rejected": FilterRejectedError}
-    raise error.get(rule.action, ApiError)(message)
+    raise error.get(rule.action, ApiError)(message, status)
 
 
 def network_error(

@@ -364,6 +364,12 @@ class PageNumberStream(ParentStream):
                 )
             return
 
+    def probe_params(self) -> dict[str, t.Any]:
+        listing = self.listings()[0]
+        if not self.paginated:
+            return dict(listing)
+        return {**self._params(listing, 1), **dict.fromkeys(self.size_params, 1)}
+
     def _params(self, listing: Listing, number: int) -> dict[str, t.Any]:
         params: dict[str, t.Any] = {"page": number}
         params.update(dict.fromkeys(self.size_params, self.per_page))

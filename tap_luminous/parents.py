@@ -48,6 +48,10 @@ class ParentStream(VersionedStream, ParentOfChildren, FastRecordsMixin, Luminous
             start_batch_output()
         check_stream_state(self.name, self.stream_state, getattr(tap_of(self), "state_source", ""))
 
+    def probe_params(self) -> dict[str, t.Any]:
+        """The query of the smallest request this stream can send (`--test`, connection.py)."""
+        raise NotImplementedError
+
     def saved_bookmark(self, on_backfill: str) -> tuple[dt.datetime | None, bool]:
         """The bookmark of an incremental run, and whether new child streams need a backfill.
 

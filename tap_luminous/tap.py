@@ -8,6 +8,7 @@ import os
 import signal
 import typing as t
 
+import click
 import jsonschema
 from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import (
@@ -18,6 +19,7 @@ from singer_sdk.helpers.capabilities import (
 
 from tap_luminous._sdk_internals import NonZeroExitOnSignalMixin
 from tap_luminous.batches import BatchFiles, parse_batch_config, tenant_tag
+from tap_luminous.connection import TEST_SETTINGS, check_connection, streams_to_test
 from tap_luminous.errors import SelectionError, SettingError
 from tap_luminous.output import BufferedSingerWriter
 from tap_luminous.pacing import RequestPacer
@@ -50,6 +52,7 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         TapCapabilities.CATALOG,
         TapCapabilities.STATE,
         TapCapabilities.DISCOVER,
+        TapCapabilities.TEST,
         TapCapabilities.ACTIVATE_VERSION,
         PluginCapabilities.ABOUT,
         PluginCapabilities.STREAM_MAPS,
@@ -98,9 +101,11 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         config: t.Any = None,
         state: t.IO[str] | None = None,
         catalog: t.IO[str] | None = None,
+        test: str = "disabled",
     ) -> None:
-        """The SDK's invoke, with the state file read here so its errors name the file, and a
-        misspelt setting in the environment stopped as one in a file is."""
+        """The SDK's invoke, with the state file read here so its errors name the file, a
+        misspelt setting in the environment stopped as one in a file is, and `--test` run here
+        (after `--catalog` is read, whatever the order of the options)."""
         typos = [] if about else environment_typos(os.environ)
         if typos:
             name, meant = typos[0]
@@ -108,6 +113,9 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
                 name,
                 f"unknown environment variable (the tap would ignore it); did you mean '{meant}'?",
             )
+        if test != "disabled" and not about:
+            cls.run_test(test, config, catalog)
+            return
         if state is not None:
             source = f"state file '{getattr(state, 'name', 'stdin')}'"
             parsed = read_state_text(state.read(), source)
@@ -116,6 +124,42 @@ class TapLuminous(NonZeroExitOnSignalMixin, Tap):
         super().invoke(
             about=about, about_format=about_format, config=config, state=state, catalog=catalog
         )
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command, with `--test` handed to `invoke` (the SDK's callback runs before
+        `--catalog` is read when `--test` comes first, and tests every stream)."""
+        command = super().get_singer_command()
+        for param in command.params:
+            if param.name == "test":
+                param.callback = None
+                param.expose_value = True
+        return command
+
+    @classmethod
+    def run_test(cls, mode: str, config: t.Any, catalog: t.IO[str] | None) -> None:
+        """`--test`: one small request per selected stream (connection.py); `--test=schema`:
+        the SDK's, the SCHEMA messages only."""
+        catalog_dict = json.load(catalog) if catalog is not None else None
+
+        def make(**overrides: t.Any) -> TapLuminous:
+            if overrides:
+                return cls(config=overrides, catalog=catalog_dict, validate_config=True)
+            return cls(
+                config=getattr(config, "config", None),
+                catalog=catalog_dict,
+                parse_env_config=bool(getattr(config, "parse_env", False)),
+                validate_config=True,
+            )
+
+        tap = make()
+        if mode == "schema":
+            tap.write_schemas()
+            return
+        streams = streams_to_test(tap.streams.values())
+        quick = make(**{**dict(tap.config), **TEST_SETTINGS})
+        probes = [t.cast("ParentStream", quick.streams[stream.name]) for stream in streams]
+        tap.logger.info(check_connection(probes, resolve_api_url(quick.config)))
 
     def __init__(
         self,

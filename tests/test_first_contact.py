@@ -101,3 +101,110 @@ def test_a_hand_written_bookmark_covers_the_children_selected_now(api, tmp_path)
     assert "has no `child_streams` (written by hand?)" in out.stderr
     saved = out.final_state["bookmarks"]["sales_orders"]
     assert saved["child_streams"] == ["sales_order_items"]
+
+
+# --------------------------------------------------------------------------------------------
+# `tap-luminous --test`: one small request per selected stream, one line of answer
+
+
+def test_the_connection_test_asks_each_selected_stream_once_and_writes_nothing(api, tmp_path):
+    config = config_for(api)
+    catalog = catalog_selecting(config, ["invoices", "sales_order_items"])
+    out = run_cli(["--test"], tmp_path=tmp_path, config=config, catalog=catalog)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.messages == []  # no SCHEMA, RECORD, STATE or ACTIVATE_VERSION
+    line = error_line(out.stderr)
+    assert "Connection test passed" in line
+    assert "(invoices, sales_orders)" in line  # a selected child is read through its parent
+    assert sorted(r.path for r in api.requests) == ["/invoices", "/sales-orders/export"]
+    by_path = {r.path: r.params for r in api.requests}
+    assert by_path["/invoices"]["per_page"] == "1"
+    assert by_path["/sales-orders/export"]["limit"] == "1"
+
+
+def test_the_connection_test_names_a_rejected_token_in_one_line(api, tmp_path):
+    config = config_for(api, api_token="wrong-token")
+    out = run_cli(["--test"], tmp_path=tmp_path, config=config)
+    assert out.returncode == 1
+    line = error_line(out.stderr)
+    assert "Connection test failed" in line
+    assert "401" in line
+    assert "api_token" in line
+    assert "wrong-token" not in out.stderr
+    assert "Traceback" not in out.stderr
+    assert len(api.requests) == 1  # the first stream's answer is enough
+
+
+def test_the_connection_test_lists_the_selected_streams_the_token_cannot_read(api, tmp_path):
+    from fake_luminous import Faults
+
+    api.faults = Faults(fail_statuses={"/invoices": [403], "/purchase-orders": [403]})
+    config = config_for(api)
+    selected = ["sales_orders", "invoices"]
+    out = run_cli(
+        ["--test"], tmp_path=tmp_path, config=config, catalog=catalog_selecting(config, selected)
+    )
+    assert out.returncode == 1
+    line = error_line(out.stderr)
+    assert "lacks access (403 Forbidden) to invoices" in line
+    assert "readable: sales_orders" in line
+    # purchase_orders is not selected: its 403 is never met.
+    assert "/purchase-orders" not in {r.path for r in api.requests}
+
+
+def test_a_url_without_the_api_prefix_is_named(api, tmp_path):
+    config = config_for(api, api_url=api.base_url.removesuffix("/external/api/v1"))
+    out = run_cli(["--test"], tmp_path=tmp_path, config=config)
+    assert out.returncode == 1
+    assert "api_url does not end with /external/api/v1" in error_line(out.stderr)
+
+
+def _fail_dns(monkeypatch: pytest.MonkeyPatch, code: int) -> list[str]:
+    """getaddrinfo fails with `code` for every name but loopback (no DNS query leaves)."""
+    import socket
+
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def fake(host: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        if host in ("127.0.0.1", "localhost", "::1"):
+            return real(host, *args, **kwargs)
+        asked.append(str(host))
+        raise socket.gaierror(code, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return asked
+
+
+def test_a_tenant_that_does_not_exist_fails_at_once_naming_company_name(monkeypatch):
+    import socket
+
+    from tap_luminous.errors import ApiError
+    from tests.singer_io import run_tap
+
+    asked = _fail_dns(monkeypatch, socket.EAI_NONAME)
+    config = {"api_token": "t0ken-value", "company_name": "nosuchtenant", "max_retries": 5}
+    with pytest.raises(ApiError) as info:
+        run_tap(config, streams=["products"])
+    assert "nosuchtenant.api.joinluminous.com' does not exist" in str(info.value)
+    assert "check company_name" in str(info.value)
+    assert asked == ["nosuchtenant.api.joinluminous.com"]  # no retry
+
+
+def test_a_temporary_dns_failure_is_retried(monkeypatch):
+    import socket
+
+    from tap_luminous.errors import ApiError
+    from tests.singer_io import run_tap
+
+    asked = _fail_dns(monkeypatch, socket.EAI_AGAIN)
+    config = {
+        "api_token": "t0ken-value",
+        "company_name": "acme",
+        "max_retries": 2,
+        "backoff_max_seconds": 0.01,
+    }
+    with pytest.raises(ApiError) as info:
+        run_tap(config, streams=["products"])
+    assert "failed after 3 attempts" in str(info.value)
+    assert len(asked) == 3
