@@ -4,7 +4,8 @@ Sets up .venv (and .venv-meltano for the end-to-end test) on a fresh clone, then
 and the whole pytest suite, including the meltano + PostgreSQL end-to-end test (what CI runs).
 
 `--fast`, the inner loop: ruff, mypy and the tests that need neither Meltano, PostgreSQL nor the
-foreign consumers (`-m "not e2e"`); it installs only .venv.
+foreign consumers (`-m "not e2e"`), on every core (pytest-xdist `-n auto`); it installs only
+.venv.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def main() -> int:
     args = sys.argv[1:]
     fast = "--fast" in args
     if fast:
-        args = ["-m", "not e2e", *(a for a in args if a != "--fast")]
+        args = ["-m", "not e2e", "-n", "auto", *(a for a in args if a != "--fast")]
     python = ensure_dev_env()
     bin_dir = python.parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}

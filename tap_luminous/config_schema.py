@@ -9,6 +9,7 @@ scripts/sync-plugin-settings.sh).
 from __future__ import annotations
 
 import re
+import typing as t
 
 from singer_sdk import typing as th
 
@@ -19,6 +20,26 @@ PURCHASE_ORDER_STATUSES = ("active", "inactive", "deleted")
 
 # A single DNS label: the token can then only ever reach <label>.api.joinluminous.com.
 DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+#: Deprecated name -> (the setting that replaces it, the streams it still applies to where set).
+DEPRECATED_SETTINGS: dict[str, tuple[str, str]] = {
+    f"{prefix}_{old}": (new, prefix)
+    for prefix in ("purchase_orders", "list_streams")
+    for old, new in (
+        ("concurrency", "page_walk_concurrency"),
+        ("verify_walk", "page_walk_verify"),
+        ("max_rewalks", "page_walk_max_rewalks"),
+    )
+}
+_WALK_TYPES: dict[str, t.Any] = {
+    "page_walk_concurrency": th.IntegerType(minimum=1, maximum=16),
+    "page_walk_verify": th.BooleanType,
+    "page_walk_max_rewalks": th.IntegerType(minimum=1, maximum=20),
+}
+_DEPRECATED_FOR = {
+    "purchase_orders": "purchase orders",
+    "list_streams": "the other page-number lists",
+}
 
 CONFIG_SCHEMA = th.PropertiesList(
     # -- the settings a user needs first
@@ -293,48 +314,16 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Longest wait the tap accepts from a Retry-After header; longer values are "
         "capped (and logged).",
     ),
-    # -- deprecated names, still accepted (settings.DEPRECATED_SETTINGS)
-    th.Property(
-        "purchase_orders_concurrency",
-        th.IntegerType(minimum=1, maximum=16),
-        title="Deprecated: page_walk_concurrency",
-        description="Deprecated: use `page_walk_concurrency`. Where set, it still applies to "
-        "purchase orders (with a warning).",
-    ),
-    th.Property(
-        "purchase_orders_verify_walk",
-        th.BooleanType,
-        title="Deprecated: page_walk_verify",
-        description="Deprecated: use `page_walk_verify`. Where set, it still applies to "
-        "purchase orders (with a warning).",
-    ),
-    th.Property(
-        "purchase_orders_max_rewalks",
-        th.IntegerType(minimum=1, maximum=20),
-        title="Deprecated: page_walk_max_rewalks",
-        description="Deprecated: use `page_walk_max_rewalks`. Where set, it still applies to "
-        "purchase orders (with a warning).",
-    ),
-    th.Property(
-        "list_streams_concurrency",
-        th.IntegerType(minimum=1, maximum=16),
-        title="Deprecated: page_walk_concurrency",
-        description="Deprecated: use `page_walk_concurrency`. Where set, it still applies to "
-        "the other page-number lists (with a warning).",
-    ),
-    th.Property(
-        "list_streams_verify_walk",
-        th.BooleanType,
-        title="Deprecated: page_walk_verify",
-        description="Deprecated: use `page_walk_verify`. Where set, it still applies to "
-        "the other page-number lists (with a warning).",
-    ),
-    th.Property(
-        "list_streams_max_rewalks",
-        th.IntegerType(minimum=1, maximum=20),
-        title="Deprecated: page_walk_max_rewalks",
-        description="Deprecated: use `page_walk_max_rewalks`. Where set, it still applies to "
-        "the other page-number lists (with a warning).",
+    # -- deprecated names, still accepted: each applies to its streams where set
+    *(
+        th.Property(
+            old,
+            _WALK_TYPES[new],
+            title=f"Deprecated: {new}",
+            description=f"Deprecated: use `{new}`. Where set, it still applies to "
+            f"{_DEPRECATED_FOR[prefix]} (with a warning).",
+        )
+        for old, (new, prefix) in DEPRECATED_SETTINGS.items()
     ),
 ).to_dict()
 
@@ -362,16 +351,6 @@ for _name in EXPERT_SETTINGS:
     _spec["description"] = f"Expert: {_spec['description']}"
 
 KNOWN_SETTINGS = frozenset(CONFIG_SCHEMA["properties"])
-#: Deprecated name -> (the setting that replaces it, the streams it still applies to where set).
-DEPRECATED_SETTINGS: dict[str, tuple[str, str]] = {
-    f"{prefix}_{old}": (new, prefix)
-    for prefix in ("purchase_orders", "list_streams")
-    for old, new in (
-        ("concurrency", "page_walk_concurrency"),
-        ("verify_walk", "page_walk_verify"),
-        ("max_rewalks", "page_walk_max_rewalks"),
-    )
-}
 BOOLEAN_SETTINGS = tuple(
     name for name, spec in CONFIG_SCHEMA["properties"].items() if "boolean" in spec.get("type", ())
 )
