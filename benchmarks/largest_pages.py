@@ -1,4 +1,4 @@
-"""The largest legitimate pages, for choosing `max_response_mb` (docs/server-behaviour.md).
+"""The largest legitimate pages, for choosing `max_response_mb` (docs/operations.md).
 
     .venv/bin/python benchmarks/largest_pages.py [--lines 100]
 

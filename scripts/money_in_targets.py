@@ -87,7 +87,7 @@ class Target(t.NamedTuple):
     executable: str
     kind: str  # postgres | duckdb | sqlite
     note: str
-    installs: tuple[tuple[str, ...], ...] = ()  # pip argument lists; default: (pip,)
+    installs: tuple[tuple[str, ...], ...] = ()  # pip argument lists; default: pip's words
     shim: str = ""  # sitecustomize.py for the venv
 
 
@@ -195,12 +195,18 @@ def _uv() -> str | None:
     return None
 
 
+def pip_arguments(pip: str) -> tuple[tuple[str, ...]]:
+    """One install of every requirement in `pip` (a meltano.yml pip_url may hold several:
+    `target-duckdb~=0.8.0 duckdb==1.2.2` is two requirements, not one)."""
+    return (tuple(pip.split()),)
+
+
 def ensure_venv(target: Target, cache: Path, deadline: Deadline) -> Path:
     """`cache/<name>` with the target installed (reused when the stamp matches); its bin dir."""
     venv = cache / target.name
     bindir = venv / "bin"
     stamp = venv / ".money-targets-stamp"
-    installs = target.installs or ((target.pip,),)
+    installs = target.installs or pip_arguments(target.pip)
     want = json.dumps([installs, target.shim, list(sys.version_info[:2])])
     if stamp.is_file() and stamp.read_text() == want and (bindir / target.executable).exists():
         return bindir

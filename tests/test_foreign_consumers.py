@@ -325,7 +325,7 @@ def test_consumers_reject_an_invalid_record(
 
 
 # --------------------------------------------------------------------------------------------
-# What a PHP/Laravel server really sends loads too (docs/server-behaviour.md)
+# What a PHP/Laravel server really sends loads too (docs/streams.md, every record valid)
 
 
 @pytest.mark.e2e

@@ -1,20 +1,24 @@
-"""Every shell command the README shows runs as written on a fresh clone.
+"""Every shell command the documentation shows runs as written on a fresh clone.
 
-Every line of every ```bash / ```sh / ```console block of README.md (all sections; a command
-continued with `\\` is one command, `$ ` prompts are dropped, output lines of console blocks
-and comments are ignored) must be in exactly one of two lists below:
+Every line of every ```bash / ```sh / ```console block of README.md, docs/*.md, CONTRIBUTING.md
+and benchmarks/README.md (`doc_files()`; all sections; a command continued with `\\` is one
+command, `$ ` prompts are dropped, output lines of console blocks and comments are ignored) must
+be in exactly one of two lists below (a command shown in several files is one entry). Every
+command runs from the root of the clone: each of these files says so where its commands start.
 
 - RUN: the test runs it, exactly as written, in a fresh clone (`git clone` of this repository
   plus the working tree's changes) after the two lead commands, i.e. with `.venv`,
-  `.venv-meltano` and `output/` present. Each README block runs in one bash, its commands in
+  `.venv-meltano` and `output/` present. Each block runs in one bash, its commands in
   order, every one bounded by a timeout and on loopback only; a command that exits non-zero
   fails the test. PATH is the user's, without any virtualenv, so a command that relies on an
-  activated venv (a bare `meltano`) fails, and the static check below says so first.
+  activated venv (a bare `meltano`) fails, and the static check below says so first. Inline
+  commands in the prose (`` `meltano run ...` ``) must name their executable too
+  (`test_inline_commands_name_their_executable`).
 - SKIP: not run, with the reason (a real tenant, PostgreSQL, PyPI, a long run; each names the
   test that covers it where one does).
 
-A command in neither list, or a list entry no longer in the README, fails the test: a README
-change comes with a decision here.
+A command in neither list, or a list entry no longer in any of the files, fails the test: a
+documentation change comes with a decision here.
 
 The plugins are the shared ones (the clone's `.meltano/extractors` and `.meltano/loaders` link
 to the cache dir's `meltano-sys-*` that tests/test_meltano_postgres.py and
@@ -42,6 +46,14 @@ from tests.test_meltano_project import Shared, clean_env, shared_install
 
 REPO = Path(__file__).resolve().parent.parent
 BLOCK_TIMEOUT = 240
+
+
+def doc_files(root: Path = REPO) -> list[Path]:
+    """The files whose commands this test checks, relative to `root`."""
+    docs = sorted(p.relative_to(root) for p in (root / "docs").glob("*.md"))
+    return [Path("README.md"), *docs, Path("CONTRIBUTING.md"), Path("benchmarks/README.md")]
+
+
 FAKE_PORT = 8765  # the README's hand-run fake API
 
 E2E_DEMO = (
@@ -49,8 +61,12 @@ E2E_DEMO = (
 )
 NEEDS_TENANT = "needs a real Luminous tenant"
 NEEDS_PG = (
-    "needs a real tenant and a PostgreSQL server (tests/test_meltano_postgres.py runs it against "
-    "the fake API and a throwaway PostgreSQL)"
+    "needs a PostgreSQL server, which the test machine has none of (tests/test_meltano_postgres.py "
+    "runs it against the fake API and a throwaway PostgreSQL from tests/pg_cluster.py)"
+)
+NEEDS_PG_ROLE = (
+    "creates a role/database in a system PostgreSQL (none here; tests/pg_cluster.py makes a "
+    "throwaway cluster with its own user and database for tests/test_meltano_postgres.py)"
 )
 NEEDS_TENANTS = (
     "needs two real tenants and a PostgreSQL server (tests/test_meltano_tenants.py runs both "
@@ -63,7 +79,9 @@ RUN = [
     ".venv/bin/python -m fake_luminous --port 8765 --max-seconds 600 &",
     "export TAP_LUMINOUS_API_URL=http://127.0.0.1:8765/external/api/v1 "
     "TAP_LUMINOUS_API_TOKEN=demo-token",
+    ".venv/bin/tap-luminous --config ENV --test",
     ".venv/bin/tap-luminous --config ENV > output/fake-tap.singer.jsonl",
+    ".venv-meltano/bin/meltano config test tap-luminous",
     ".venv-meltano/bin/meltano invoke tap-luminous > output/fake-meltano.singer.jsonl",
     "kill %1",
     ".venv/bin/python scripts/money_as_text.py --yaml",
@@ -74,6 +92,7 @@ RUN = [
     ".venv-meltano/bin/meltano --cwd ../my-meltano-project add --plugin-type extractor "
     "tap-luminous --from-ref tap-luminous.yml",
     ".venv-meltano/bin/meltano --cwd ../my-meltano-project invoke tap-luminous --about",
+    ".venv-meltano/bin/meltano init ../my-pypi-project --no-usage-stats",
     ".venv-meltano/bin/meltano init ../my-git-project --no-usage-stats",
     """sed "s|^pip_url: .*|pip_url: git+file://$PWD|" """
     "hub/extractors/tap-luminous/tap-luminous.yml > ../my-git-project/tap-luminous.yml",
@@ -98,6 +117,7 @@ RUN = [
     ".venv-meltano/bin/meltano config list tap-luminous--acme",
     ".venv-meltano/bin/meltano state get dev:tap-luminous--acme-to-target-postgres--per-tenant",
     ".venv-meltano/bin/meltano state get dev:tap-luminous--globex-to-target-postgres--per-tenant",
+    ".venv/bin/python benchmarks/bench.py --quick",
 ]
 
 #: Commands not run, with the reason.
@@ -117,18 +137,44 @@ SKIP = {
     '--from-ref "$PWD/hub/extractors/tap-luminous/tap-luminous.yml"': (
         "tap-luminous is not on PyPI yet (the local-path and git forms above are run)"
     ),
-    "export TAP_LUMINOUS_API_TOKEN=...  TAP_LUMINOUS_COMPANY_NAME=yourcompany": (
-        f"placeholders: {NEEDS_TENANT}"
-    ),
     "export TARGET_POSTGRES_HOST=localhost TARGET_POSTGRES_PORT=5432 "
     "TARGET_POSTGRES_USER=meltano TARGET_POSTGRES_PASSWORD=... "
-    "TARGET_POSTGRES_DATABASE=warehouse TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA=luminous": (
-        "placeholders for your PostgreSQL server"
+    "TARGET_POSTGRES_DATABASE=warehouse": (
+        "placeholders for your PostgreSQL server (tests/test_meltano_postgres.py sets the same "
+        "TARGET_POSTGRES_* variables for its throwaway cluster: PgServer.target_postgres_env)"
+    ),
+    "sudo -u postgres createuser --pwprompt meltano": NEEDS_PG_ROLE,
+    "sudo -u postgres createdb --owner meltano warehouse": NEEDS_PG_ROLE,
+    ".venv-meltano/bin/meltano --cwd ../my-meltano-project config test tap-luminous": (
+        f"{NEEDS_TENANT} (`yourcompany` is a placeholder); the fake-API block runs "
+        "`meltano config test tap-luminous`, tests/test_first_contact.py each failure line"
+    ),
+    ".venv/bin/tap-luminous --config config.json --test": (
+        f"{NEEDS_TENANT} in config.json; the README's fake-API block runs `--config ENV --test`, "
+        "tests/test_first_contact.py each failure line"
     ),
     ".venv-meltano/bin/meltano run tap-luminous target-postgres": NEEDS_PG,
     ".venv-meltano/bin/meltano run --full-refresh tap-luminous target-postgres": NEEDS_PG,
     ".venv-meltano/bin/meltano run tap-luminous--bulk target-postgres": (
-        f"{NEEDS_PG}; tests/test_meltano_postgres.py runs it against the fake API"
+        f"{NEEDS_PG}: test_the_recommended_bulk_extractor_loads_batch_files_into_postgres"
+    ),
+    ".venv/bin/python benchmarks/bench.py --runs 3 --latency-ms 0 50": (
+        "long (minutes: 3 runs of 20,000 orders, twice); the --quick form is run, "
+        "tests/test_benchmark_smoke.py runs it too"
+    ),
+    ".venv/bin/python benchmarks/meltano_run.py "
+    '--variant "lean=default,target-postgres:validate_records=false,'
+    'tap-luminous:keep_nested_arrays=false" '
+    '--variant "nv=default,target-postgres:validate_records=false" '
+    "--run current:default current:nv current:lean current:recommended "
+    "--orders 20000 200000 --json /tmp/mr.json": (
+        "long (about 20 minutes) and needs a PostgreSQL server; tests/test_benchmark_smoke.py "
+        "runs meltano_run.py on 200 orders"
+    ),
+    ".venv/bin/python benchmarks/incremental.py --purchase-orders 1000 10000 100000 "
+    "--invoices 10000 --latency-ms 0 50": (
+        "long (minutes at 100,000 purchase orders); tests/test_incremental_reads.py checks "
+        "the request counts"
     ),
     ".venv-meltano/bin/meltano run tap-luminous--acme target-postgres--per-tenant": NEEDS_TENANTS,
     ".venv-meltano/bin/meltano run tap-luminous--globex target-postgres--per-tenant": (
@@ -138,6 +184,7 @@ SKIP = {
 
 #: Programs a fresh clone has after the lead commands, besides the project's own paths.
 PROGRAMS = {"python3", "mkdir", "sed", "kill", "export", "git", "cat", "ls", "cd"}
+PROGRAMS |= {"sudo"}  # `sudo -u postgres ...`: PostgreSQL's own tools, as its system user
 PROJECT_PATHS = (".venv/bin/", ".venv-meltano/bin/", "scripts/")
 
 _FENCE = re.compile(
@@ -150,14 +197,19 @@ class Command(t.NamedTuple):
     text: str  # as written (continuation lines joined), comments included
     key: str  # shell tokens joined by one space: what the lists are matched on
     block: int
-    line: int  # line of README.md where it starts
+    line: int  # line of its file where it starts
+    file: str = "README.md"  # relative to the repository root
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 def canonical(command: str) -> str:
     return " ".join(shlex.split(command, comments=True))
 
 
-def readme_commands(text: str) -> list[Command]:
+def readme_commands(text: str, file: str = "README.md") -> list[Command]:
     commands = []
     for number, fence in enumerate(_FENCE.finditer(text)):
         start_line = text.count("\n", 0, fence.start("body")) + 1
@@ -182,8 +234,46 @@ def readme_commands(text: str) -> list[Command]:
             pending = []
             key = canonical(joined.replace("\\\n", " "))
             if key:
-                commands.append(Command(joined, key, number, pending_line))
+                commands.append(Command(joined, key, number, pending_line, file))
     return commands
+
+
+def all_commands(root: Path = REPO) -> list[Command]:
+    """The commands of every file of `doc_files()`, in file order."""
+    commands = []
+    for path in doc_files(root):
+        commands += readme_commands((root / path).read_text(), str(path))
+    return commands
+
+
+#: Inline code that reads as a command, after any `VAR=value` prefixes: its first word.
+_INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+BARE_PROGRAMS = {"meltano", "tap-luminous", "python", "pip", "uv", "target-postgres"}
+
+
+def inline_commands(text: str) -> list[tuple[int, str]]:
+    """(line, code) of inline code spans outside fenced blocks that start with a bare program."""
+    found = []
+    in_fence = in_table = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+            continue
+        # Tables generated by scripts/doc_tables.py quote the tap's own setting descriptions
+        # (tap_luminous/config_schema.py, shown by `--about` and Meltano): not checked here.
+        if line.startswith("<!-- ") and "generated by scripts/doc_tables.py" in line:
+            in_table = True
+        elif line.startswith("<!-- end of "):
+            in_table = False
+        if in_fence or in_table:
+            continue
+        for span in _INLINE.findall(line):
+            words = span.split()
+            while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
+                words.pop(0)
+            if len(words) >= 2 and words[0] in BARE_PROGRAMS:
+                found.append((number, span))
+    return found
 
 
 def program(command: Command) -> str:
@@ -198,36 +288,52 @@ def program(command: Command) -> str:
 
 
 def test_every_readme_command_is_run_or_skipped_with_a_reason() -> None:
-    commands = readme_commands((REPO / "README.md").read_text())
-    assert len(commands) >= 20, "the README's shell blocks were not found"
+    commands = all_commands()
+    assert len([c for c in commands if c.file == "README.md"]) >= 15, (
+        "the README's shell blocks were not found"
+    )
+    assert {c.file for c in commands} >= {"README.md", "docs/incremental.md", "docs/targets.md"}
     run_keys = {canonical(c) for c in RUN}
     skip_keys = {canonical(c): reason for c, reason in SKIP.items()}
     assert not run_keys & set(skip_keys), "a command is in both RUN and SKIP"
     assert all(reason.strip() for reason in skip_keys.values())
     found = {c.key for c in commands}
-    unknown = [
-        f"README.md:{c.line}: {c.key}" for c in commands if c.key not in run_keys | set(skip_keys)
-    ]
+    unknown = [f"{c.where}: {c.key}" for c in commands if c.key not in run_keys | set(skip_keys)]
     assert not unknown, (
-        "README commands neither run nor skipped by tests/test_readme_commands.py (add each to "
+        "commands neither run nor skipped by tests/test_readme_commands.py (add each to "
         "RUN, or to SKIP with its reason):\n" + "\n".join(unknown)
     )
     stale = sorted((run_keys | set(skip_keys)) - found)
     assert not stale, (
-        "listed in tests/test_readme_commands.py but not in the README:\n" + "\n".join(stale)
+        "listed in tests/test_readme_commands.py but in none of "
+        f"{', '.join(map(str, doc_files()))}:\n" + "\n".join(stale)
     )
 
 
 def test_every_readme_command_calls_what_a_fresh_clone_has() -> None:
-    """`meltano` or `tap-luminous` alone is not on PATH: the README must name the venv's."""
+    """`meltano` or `tap-luminous` alone is not on PATH: the docs must name the venv's."""
     bad = []
-    for command in readme_commands((REPO / "README.md").read_text()):
+    for command in all_commands():
         name = program(command)
         if name not in PROGRAMS and not name.startswith(PROJECT_PATHS):
-            bad.append(f"README.md:{command.line}: `{name}` in: {command.key}")
+            bad.append(f"{command.where}: `{name}` in: {command.key}")
     assert not bad, (
         "not on PATH on a fresh clone after the lead commands (write .venv/bin/... or "
         ".venv-meltano/bin/...):\n" + "\n".join(bad)
+    )
+
+
+def test_inline_commands_name_their_executable() -> None:
+    """A command quoted in the prose is copied and run too: `meltano run ...` alone fails."""
+    bad = [
+        f"{path}:{line}: `{span}`"
+        for path in doc_files()
+        for line, span in inline_commands((REPO / path).read_text())
+    ]
+    assert not bad, (
+        "inline commands that name a program not on PATH (write .venv-meltano/bin/meltano, "
+        ".venv/bin/python, .venv/bin/tap-luminous, or reword a mention that is not a command):\n"
+        + "\n".join(bad)
     )
 
 
@@ -238,6 +344,9 @@ def test_the_command_parser() -> None:
     )
     got = [(c.key, c.block, c.line) for c in readme_commands(text)]
     assert got == [("a one", 0, 4), ("b two", 0, 5), ("c three", 1, 10), ("d four", 2, 13)]
+    prose = "Run `meltano run x y`, `X=1 python -m a`, not `meltano.yml`, `tap-luminous`.\n"
+    prose += "```bash\n`meltano in a block`\n```\n`.venv-meltano/bin/meltano run x`\n"
+    assert inline_commands(prose) == [(1, "meltano run x y"), (1, "X=1 python -m a")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,11 +409,11 @@ def block_script(commands: list[Command]) -> str:
     skip_keys = {canonical(c) for c in SKIP}
     for command in commands:
         if command.key in skip_keys:
-            lines.append(f": skipped README.md:{command.line}")
+            lines.append(f": skipped {command.where}")
             continue
-        lines.append(f"echo '>>> README.md:{command.line}' >&2")
+        lines.append(f"echo '>>> {command.where}' >&2")
         lines.append(command.text)
-        where = f"README.md:{command.line}"
+        where = command.where
         lines.append(f'rc=$?; [ "$rc" = 0 ] || {{ echo "{where} exited $rc" >&2; exit 97; }}')
     return "\n".join(lines) + "\n"
 
@@ -324,11 +433,12 @@ def test_the_readme_commands_run_as_written(readme_shared: Shared, tmp_path: Pat
     if not _port_free(FAKE_PORT):
         pytest.fail(f"port {FAKE_PORT} (the README's fake API) is taken; stop what listens there")
     clone = fresh_clone(tmp_path / "tap-luminous", readme_shared)
-    commands = readme_commands((clone / "README.md").read_text())
+    commands = all_commands(clone)
     env = clean_env(PATH=_user_path(), LUMINOUS_TOKEN="readme-test-token")
     timings = []
-    for block in sorted({c.block for c in commands}):
-        mine = [c for c in commands if c.block == block]
+    blocks = list(dict.fromkeys((c.file, c.block) for c in commands))  # in file order
+    for block in blocks:
+        mine = [c for c in commands if (c.file, c.block) == block]
         if all(c.key in {canonical(s) for s in SKIP} for c in mine):
             continue
         started = time.monotonic()
@@ -346,11 +456,10 @@ def test_the_readme_commands_run_as_written(readme_shared: Shared, tmp_path: Pat
             err = (
                 exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr
             )
-            pytest.fail(f"README block at line {mine[0].line} ran over {BLOCK_TIMEOUT}s:\n{err}")
-        timings.append(f"README.md:{mine[0].line} {time.monotonic() - started:.1f}s")
+            pytest.fail(f"block at {mine[0].where} ran over {BLOCK_TIMEOUT}s:\n{err}")
+        timings.append(f"{mine[0].where} {time.monotonic() - started:.1f}s")
         assert proc.returncode == 0, (
-            f"README block at line {mine[0].line} failed:\n{proc.stderr[-5000:]}\n"
-            f"{proc.stdout[-2000:]}"
+            f"block at {mine[0].where} failed:\n{proc.stderr[-5000:]}\n{proc.stdout[-2000:]}"
         )
 
     # What the commands were meant to do.
