@@ -2,7 +2,7 @@
 
 A target that loads in bulk (MeltanoLabs target-postgres and other singer-sdk targets) then
 reads each file in one go instead of one RECORD message at a time, and Meltano no longer
-relays every record line. What stays true in this mode (README "BATCH messages"):
+relays every record line. What stays true in this mode (docs/targets.md, "BATCH messages"):
 
 - A STATE never points past a record whose file is not complete and announced: before any
   other message (STATE, SCHEMA, ACTIVATE_VERSION) every open file is closed, renamed from its
@@ -72,7 +72,7 @@ def parse_batch_config(raw: t.Any) -> BatchSettings | None:
     if not raw:
         return None
     if not isinstance(raw, dict):
-        _fail("must be an object with 'encoding' and 'storage' (README 'BATCH messages')")
+        _fail("must be an object with 'encoding' and 'storage' (docs/targets.md, 'BATCH messages')")
     unknown = sorted(set(raw) - {"encoding", "storage", "batch_size"})
     if unknown:
         _fail(f"unknown key '{unknown[0]}'; expected encoding, storage and batch_size")

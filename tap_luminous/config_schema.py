@@ -1,8 +1,8 @@
 """The settings, declared once: names, types, defaults, ranges and descriptions.
 
 Everything else reads from here: `complete_settings` fills the defaults in, the checks in
-settings.py take their ranges from `minimum`/`maximum`, `--about`, the README's settings table
-and meltano.yml's setting list are generated from it (scripts/doc_tables.py,
+settings.py take their ranges from `minimum`/`maximum`, `--about`, the settings tables of the
+docs and meltano.yml's setting list are generated from it (scripts/doc_tables.py,
 scripts/sync-plugin-settings.sh).
 """
 
@@ -328,7 +328,7 @@ CONFIG_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 #: Bounds whose defaults suit every tenant we know of: `--about` (and so meltano.yml and the
-#: README) marks them "Expert:" and lists them after the settings a user chooses.
+#: docs/settings.md) marks them "Expert:" and lists them after the settings a user chooses.
 EXPERT_SETTINGS = (
     "sales_orders_page_size",
     "products_page_size",

@@ -1,6 +1,6 @@
 """The state a run starts from: checked before any request, and tied to one tenant.
 
-Layout (documented in the README, "How state works"):
+Layout (documented in docs/incremental.md):
 
     {
       "tap_luminous": {"api": "https://acme.api.joinluminous.com:443/external/api/v1"},

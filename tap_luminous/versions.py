@@ -14,7 +14,7 @@ When a run versions a stream:
   `purchase_orders_full_scan`, a stream the catalog sets to FULL_TABLE), unless
   `reconcile_full_reads: false`.
 
-State (per stream, next to the bookmark; documented in the README, "How state works"):
+State (per stream, next to the bookmark; documented in docs/incremental.md):
 - `export.version`: the version of the reconciliation in progress (exports only, mid-run). A
   resumed export reuses it; an export that starts again from its beginning takes a new one;
 - `reconciled_at`: when the last versioned read of the stream finished (this machine's clock);
