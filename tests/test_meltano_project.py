@@ -1,9 +1,11 @@
 """The Meltano project around the tap: the demo, settings kinds, plugin sources, the sync script.
 
-- The demo (scripts/demo.py, run as a process): its fake-API runs keep their own state id and
-  DuckDB file, so a later run with other credentials (a second fake API standing in for a real
-  tenant) loads all of that tenant's rows; every row the target received is in the file; an
-  interrupted demo (Ctrl-C, or killed outright) does not block the next one.
+- The demo (scripts/demo.py, run as a process): every row the fake API serves lands in
+  output/demo.duckdb, money exact, and the summary says so; a run with other credentials (a second
+  fake API standing in for a real tenant) loads all of that tenant's rows into its own file, every
+  time (the demo keeps no state, and never touches the project's system database); a stopped demo
+  (Ctrl-C, SIGTERM, killed outright) leaves the previous file and summary or none, never a mix,
+  and does not block the next one.
 - Settings: Meltano passes dates and numbers as written (`kind: string`), so the tap's own
   one-line error names a bad start_date; a bad value of every other kind stops with an error.
 - The pasted plugin definition of docs/operations.md installs from a local path into a fresh
@@ -19,15 +21,14 @@ Meltano executable): `$MELTANO_BIN` (scripts/test.py sets .venv-meltano's), else
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -37,15 +38,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fake_luminous import Dataset, FakeClock, FakeLuminousAPI
+from fake_luminous import BIG_MONEY, Dataset, FakeClock, FakeLuminousAPI
 from tests.test_meltano_postgres import INSTALL_TIMEOUT, _cache_root, _sys_dir_key
 
 REPO = Path(__file__).resolve().parent.parent
 UTC = dt.timezone.utc
 CLI_TIMEOUT = 120
 DEMO_TIMEOUT = 300
-DEMO_STATE_ID = "dev:tap-luminous-to-target-duckdb:demo"
-REAL_STATE_ID = "dev:tap-luminous-to-target-duckdb"
 DEAD_API = "http://127.0.0.1:9/external/api/v1"  # never listened on: no request can succeed
 
 
@@ -437,42 +436,79 @@ def test_the_sync_replaces_values_by_position_in_any_style(tmp_path: Path) -> No
 # The demo
 
 
-class DemoRun(t.NamedTuple):
-    proc: subprocess.CompletedProcess[str]
-    summary: dict[str, t.Any]
+FAKE_SIZES = {"sales_orders": 120, "purchase_orders": 12, "products": 30}
+COUNT_SCRIPT = r"""
+import json, sys
+import duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+names = [r[0] for r in con.sql("SELECT table_name FROM information_schema.tables "
+                               "WHERE table_schema = 'luminous'").fetchall()]
+money = con.sql("SELECT typeof(total_paid), total_paid::VARCHAR FROM luminous.sales_orders "
+                "WHERE order_id = 1003").fetchone() if "sales_orders" in names else None
+print(json.dumps({"tables": {n: con.sql(f'SELECT count(*) FROM luminous."{n}"').fetchone()[0]
+                             for n in names}, "money": money}))
+"""
+
+
+def served_tables(api: FakeLuminousAPI, dataset: Dataset, now: dt.datetime) -> dict[str, int]:
+    """Rows per table a full extraction of `api` yields: the exports' active rows, every
+    purchase order (all statuses are fetched), and the nested rows of those parents."""
+    lo, hi = dt.datetime(1970, 1, 1, tzinfo=UTC), now + dt.timedelta(days=1)
+    orders, products = api.expected_sales_orders(lo, hi), api.expected_products(lo, hi)
+    pos = list(dataset.purchase_orders.values())
+
+    def nested(rows: list[t.Any], key: str) -> int:
+        return sum(len(r.get(key) or []) for r in rows)
+
+    return {
+        "sales_orders": len(orders),
+        "sales_order_items": nested(orders, "items"),
+        "sales_order_fulfillment_orders": nested(orders, "fulfillment_orders"),
+        "sales_order_shipments": nested(orders, "shipments"),
+        "products": len(products),
+        "purchase_orders": len(pos),
+        "purchase_order_items": nested(pos, "items"),
+        "purchase_order_payments": nested(pos, "payments"),
+    }
+
+
+def fake_cli_tables() -> dict[str, int]:
+    """What `python -m fake_luminous` serves with the demo's sizes (its seed 42, 730 days)."""
+    end = dt.datetime.now(UTC).replace(microsecond=0)
+    dataset = Dataset.generate(
+        sales_orders=FAKE_SIZES["sales_orders"],
+        purchase_orders=FAKE_SIZES["purchase_orders"],
+        products=FAKE_SIZES["products"],
+        seed=42,
+        start=end - dt.timedelta(days=730),
+        end=end,
+    )
+    api = FakeLuminousAPI(dataset=dataset, token="x", clock=FakeClock(end))
+    return served_tables(api, dataset, end)
+
+
+def _digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
 
 class Demo:
     """scripts/demo.py as a user runs it, on the shared plugins, with its own output dir."""
-
-    SIZES = ("--sales-orders", "120", "--purchase-orders", "12", "--products", "30")
 
     def __init__(self, shared: Shared, tmp: Path) -> None:
         self.shared = shared
         self.output = tmp / "output"
         self.env_file = tmp / "demo.env"
         self.env_file.write_text("")
-        self.db = tmp / "meltano.db"
-        self.port = free_port()
+        self.db = tmp / "meltano.db"  # the project's system database: the demo must leave it
 
-    def argv(self, *extra: str) -> list[str]:
+    def argv(self) -> list[str]:
+        sizes = [a for name, n in FAKE_SIZES.items() for a in (f"--{name.replace('_', '-')}", n)]
         return [
             sys.executable,
             str(REPO / "scripts" / "demo.py"),
-            "--output",
-            str(self.output),
-            "--env-file",
-            str(self.env_file),
-            "--meltano",
-            str(self.shared.exe),
-            "--python",
-            sys.executable,
-            "--fake-port",
-            str(self.port),
-            "--timeout",
-            str(DEMO_TIMEOUT),
-            *self.SIZES,
-            *extra,
+            *("--output", str(self.output), "--env-file", str(self.env_file)),
+            *("--meltano", str(self.shared.exe), "--python", sys.executable),
+            *("--timeout", str(DEMO_TIMEOUT), *map(str, sizes)),
         ]
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -482,10 +518,11 @@ class Demo:
             **extra,
         )
 
-    def run(self, *extra: str, env: dict[str, str] | None = None) -> DemoRun:
+    def run(self, env: dict[str, str] | None = None) -> str:
+        """A demo to its end; its output."""
         try:
             proc = subprocess.run(
-                self.argv(*extra),
+                self.argv(),
                 cwd=REPO,
                 env=env or self.env(),
                 capture_output=True,
@@ -498,69 +535,72 @@ class Demo:
         assert proc.returncode == 0, (
             f"demo failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-3000:]}"
         )
-        summary = json.loads((self.output / "demo-summary.json").read_text())
-        assert (self.output / "demo-summary.txt").read_text().startswith("tap-luminous demo")
-        return DemoRun(proc, summary)
+        assert not list(self.output.glob(".demo-run-*")), "the demo left its temporary directory"
+        assert not self.db.exists(), "the demo wrote to the project's Meltano system database"
+        return proc.stdout
 
-    def start(self, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            self.argv(*extra),
+    def start(self, env: dict[str, str]) -> tuple[subprocess.Popen[str], int, Path]:
+        """A demo in its own process group, once its target writes: (process, fake port, file)."""
+        proc = subprocess.Popen(
+            self.argv(),
             cwd=REPO,
-            env=env or self.env(),
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
         )
+        seen = _wait_for(proc, "Extracting from the bundled fake API", 120)
+        port = int(re.findall(r"http://127\.0\.0\.1:(\d+)/", seen)[-1])
+        end = time.monotonic() + 120
+        while time.monotonic() < end and proc.poll() is None:
+            files = list(self.output.glob(".demo-run-*/demo.duckdb"))
+            if files:  # the target has created the temporary file: the run is loading
+                return proc, port, files[0]
+            time.sleep(0.1)
+        proc.kill()
+        pytest.fail(f"the demo's target never created its file:\n{proc.communicate()[0][-3000:]}")
 
-    def jobs(self, state_id: str) -> list[str]:
-        """States of the runs Meltano recorded for `state_id`, oldest first."""
-        if not self.db.exists():
-            return []
-        con = sqlite3.connect(self.db)
-        try:
-            rows = con.execute("SELECT state FROM runs WHERE job_name = ? ORDER BY id", (state_id,))
-            return [r[0] for r in rows]
-        finally:
-            con.close()
+    def tables(self, name: str) -> dict[str, t.Any]:
+        reader = self.shared.sys_dir / "loaders" / "target-duckdb" / "venv" / "bin" / "python"
+        proc = subprocess.run(
+            [str(reader), "-c", COUNT_SCRIPT, str(self.output / name)],
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return t.cast(dict[str, t.Any], json.loads(proc.stdout))
 
-    def state(self, state_id: str) -> dict[str, t.Any]:
-        proc = meltano(self.shared, self.output.parent, "state", "get", state_id)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        return t.cast(dict[str, t.Any], json.loads(proc.stdout[proc.stdout.index("{") :]))
-
-
-def _rows(summary: dict[str, t.Any]) -> dict[str, dict[str, t.Any]]:
-    return {r["table"]: r for r in summary["rows"]}
+    def results(self) -> dict[str, str | None]:
+        names = ("demo.duckdb", "demo.duckdb.wal", "demo-summary.txt")
+        return {name: _digest(self.output / name) for name in names}
 
 
-def _check_fake_summary(summary: dict[str, t.Any]) -> None:
-    rows = _rows(summary)
-    assert summary["state_id"] == DEMO_STATE_ID
-    assert summary["db_file"].endswith("demo.duckdb")
-    assert not summary["warnings"], summary["warnings"]
-    assert rows["sales_orders"]["generated"] == 120
-    assert set(rows) >= {"sales_orders", "products", "purchase_orders", "sales_order_items"}
-    for name, row in rows.items():
-        assert row["served"] == row["received"] == row["loaded"] > 0, (name, row)
-    assert rows["sales_orders"]["served"] < rows["sales_orders"]["generated"], (
-        "the fixture should hold inactive orders the export leaves out"
-    )
-    assert any("active rows only" in w for w in summary["why"])
-    assert set(summary["bookmarks"]) == {"sales_orders", "purchase_orders", "products"}
+def _check_fake_run(demo: Demo, stdout: str) -> None:
+    """Every row the fake serves is in demo.duckdb, money exact, and the summary says so."""
+    got = demo.tables("demo.duckdb")
+    assert got["tables"] == fake_cli_tables()
+    assert got["money"] == ["VARCHAR", str(BIG_MONEY)]
+    summary = (demo.output / "demo-summary.txt").read_text()
+    assert summary.startswith("tap-luminous demo")
+    assert f"database: {demo.output / 'demo.duckdb'}" in summary
+    for table, rows in got["tables"].items():
+        assert re.search(rf"^{table} +{rows:,}$", summary, flags=re.MULTILINE), (table, summary)
+    assert f"total_paid {BIG_MONEY}" in summary
+    assert summary.strip() in stdout.replace("\n  ", "\n")
 
 
 @pytest.mark.e2e
 def test_the_demo_keeps_its_state_and_database_apart(shared: Shared, tmp_path: Path) -> None:
     demo = Demo(shared, tmp_path)
-    first = demo.run()
-    _check_fake_summary(first.summary)
-    fake_api = f"http://127.0.0.1:{demo.port}/external/api/v1"
-    assert first.summary["state_api"] == fake_api
-    assert re.search(r"\.\.\. \d+s meltano run: ", first.proc.stdout), "no progress lines"
-    assert demo.jobs(REAL_STATE_ID) == [], "the demo wrote the real pipeline's state"
+    out = demo.run()
+    _check_fake_run(demo, out)
+    assert re.search(r"\.\.\. \d+s meltano run: ", out), "no progress lines"
+    fake_file = demo.results()["demo.duckdb"]
 
-    # "The real tenant": another fake API, other data, other token, another port.
+    # "The real tenant": another fake API, other data, other token.
     token = "tenant-b-token"
     dataset = Dataset.generate(
         sales_orders=90,
@@ -573,31 +613,15 @@ def test_the_demo_keeps_its_state_and_database_apart(shared: Shared, tmp_path: P
     clock = FakeClock(dt.datetime(2026, 6, 1, 12, tzinfo=UTC))
     with FakeLuminousAPI(dataset=dataset, token=token, clock=clock) as tenant:
         env = demo.env(TAP_LUMINOUS_API_TOKEN=token, TAP_LUMINOUS_API_URL=tenant.base_url)
-        real = demo.run(env=env)
-        lo = dt.datetime(1970, 1, 1, tzinfo=UTC)
-        want = {
-            "sales_orders": len(tenant.expected_sales_orders(lo, clock.now())),
-            "products": len(tenant.expected_products(lo, clock.now())),
-            "purchase_orders": len(dataset.purchase_orders),
-        }
-    out = real.proc.stdout
-    assert "first run extracts from" in out or "extracts from 1970-01-01" in out, out[-3000:]
-    rows = _rows(real.summary)
-    for name, count in want.items():
-        # Every row of the tenant: no bookmark of the demo's fake cut the window short ...
-        assert rows[name]["received"] == rows[name]["loaded"] == count, (name, rows[name])
-    # ... and none of the fake's rows in the tenant's file.
-    assert real.summary["db_file"].endswith("warehouse.duckdb")
-    assert real.summary["state_id"] == REAL_STATE_ID
-    assert real.summary["state_api"] == tenant.base_url.replace("localhost", "127.0.0.1")
-    run_log = (demo.output / "demo-meltano-run.log").read_text()
-    assert "written for another API" not in run_log
-    # The demo's own state still belongs to the fake; the tenant's to the tenant.
-    demo_state = demo.state(DEMO_STATE_ID)["singer_state"]
-    assert demo_state["tap_luminous"]["api"] == fake_api
-    real_state = demo.state(REAL_STATE_ID)["singer_state"]
-    assert real_state["tap_luminous"]["api"] != fake_api
-    assert not (demo.output / ".demo-runs.json").exists()
+        want = served_tables(tenant, dataset, clock.now())
+        for _ in range(2):
+            # Every row of the tenant, the second time too: no state is kept, neither the
+            # fake's bookmarks nor the first tenant run's cut the window short.
+            assert f"your tenant ({tenant.base_url})" in demo.run(env=env)
+            assert demo.tables("warehouse.duckdb")["tables"] == want
+            summary = (demo.output / "demo-summary.txt").read_text()
+            assert f"database: {demo.output / 'warehouse.duckdb'}" in summary
+    assert demo.results()["demo.duckdb"] == fake_file, "the tenant's run changed the demo's file"
 
 
 def test_the_demo_names_what_is_missing_in_env(tmp_path: Path) -> None:
@@ -625,8 +649,9 @@ def test_the_demo_names_what_is_missing_in_env(tmp_path: Path) -> None:
         )
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert missing in proc.stderr, proc.stderr
-        assert str(demo.env_file.name) in proc.stderr or "demo.env" in proc.stderr
+        assert "demo.env" in proc.stderr
         assert "Setting up" not in proc.stdout, "credentials must be checked before any setup"
+        assert not demo.output.exists(), "credentials must be checked before any output"
 
 
 def _wait_for(proc: subprocess.Popen[str], pattern: str, timeout: float) -> str:
@@ -650,53 +675,59 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _stopped(proc: subprocess.Popen[str]) -> str:
+    try:
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("the demo did not stop within 60s of the signal")
+    return out
+
+
 @pytest.mark.e2e
 def test_an_interrupted_demo_does_not_block_the_next(shared: Shared, tmp_path: Path) -> None:
+    """A stopped demo leaves the previous result or none, never a mix, and stops its fake API."""
     demo = Demo(shared, tmp_path)
-    # A slow fake API and small pages: the run is still extracting when it is interrupted.
-    slow = ("--fake-latency-ms", "300")
-    env = demo.env(
+    # Small pages at two requests a second: the run is still extracting when it is stopped.
+    slow = demo.env(
+        TAP_LUMINOUS_REQUESTS_PER_SECOND="2",
         TAP_LUMINOUS_SALES_ORDERS_PAGE_SIZE="10",
         TAP_LUMINOUS_PRODUCTS_PAGE_SIZE="10",
         TAP_LUMINOUS_PURCHASE_ORDERS_PAGE_SIZE="5",
     )
 
-    # 1. Ctrl-C during `meltano run`: Meltano stops by itself and records the run as failed.
-    proc = demo.start(*slow, env=env)
-    _wait_for(proc, "extracting", 120)
-    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends
-    out, _ = proc.communicate(timeout=60)
+    # 1. Ctrl-C in a terminal (SIGINT to the process group), no earlier result: none after it.
+    proc, port, _ = demo.start(slow)
+    os.killpg(proc.pid, signal.SIGINT)
+    out = _stopped(proc)
     assert proc.returncode == 130, out
-    assert "Meltano stopped" in out, out
-    assert demo.jobs(DEMO_STATE_ID)[-1] == "FAIL"
-    assert not _port_open(demo.port), "the fake API outlived the demo"
-    after_stop = demo.run()  # and the next demo just runs
-    # The fake restarts on the same port, so the state's tenant stays the same.
-    fake_api = f"http://127.0.0.1:{demo.port}/external/api/v1"
-    assert after_stop.summary["state_api"] == fake_api
+    assert "Stopping meltano run" in out, out
+    assert demo.results() == dict.fromkeys(demo.results()), "a stopped first run left results"
+    assert not list(demo.output.glob(".demo-run-*"))
+    assert not _port_open(port), "the fake API outlived the demo"
 
-    # 2. The demo and its Meltano killed outright: the run stays RUNNING, the fake keeps its port.
-    proc = demo.start(*slow, env=env)
-    _wait_for(proc, "extracting", 120)
-    record = json.loads((demo.output / ".demo-runs.json").read_text())
-    (mine,) = [e for e in record["runs"] if e["demo_pid"] == proc.pid]
-    os.kill(proc.pid, signal.SIGKILL)
-    os.killpg(mine["meltano_pid"], signal.SIGKILL)
-    proc.wait(timeout=30)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.communicate(timeout=5)
-    time.sleep(0.5)
-    assert demo.jobs(DEMO_STATE_ID)[-1] == "RUNNING"
-    assert _port_open(demo.port), "the killed demo's fake API should still be listening"
+    _check_fake_run(demo, demo.run())
+    before = demo.results()
 
-    again = demo.run()
-    out = again.proc.stdout
-    assert "Stopped the fake API" in out, out[-4000:]
-    assert "meltano run --force" in out, out[-4000:]
-    assert len(again.summary["recovered"]) == 2
-    _check_fake_summary(again.summary)
-    assert again.summary["state_api"] == fake_api
-    assert demo.jobs(DEMO_STATE_ID)[-1] == "SUCCESS"
+    # 2. SIGTERM to the demo alone: it stops Meltano and the fake API itself.
+    proc, port, _ = demo.start(slow)
+    os.kill(proc.pid, signal.SIGTERM)
+    out = _stopped(proc)
+    assert proc.returncode == 130, out
+    assert "Stopping meltano run" in out, out
+    assert demo.results() == before, "a stopped run changed the previous result"
+    assert not _port_open(port), "the demo did not stop its fake API"
+
+    # 3. Killed outright, Meltano and the fake with it: its temporary file is all it leaves.
+    proc, _, partial = demo.start(slow)
+    os.killpg(proc.pid, signal.SIGKILL)
+    _stopped(proc)
+    assert partial.exists()
+    assert demo.results() == before, "a killed run changed the previous result"
+
+    # And the next demo just runs (and clears what the killed one left).
+    _check_fake_run(demo, demo.run())
+    assert not partial.parent.exists()
 
 
 def _demo_module() -> t.Any:
@@ -711,23 +742,59 @@ def _demo_module() -> t.Any:
     return module
 
 
-def test_the_demo_forces_past_its_own_stale_runs_only() -> None:
+class _Interrupted(Exception):
+    pass
+
+
+def test_the_demo_replaces_its_file_and_summary_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     demo = _demo_module()
-    now = dt.datetime.now(UTC).replace(tzinfo=None)
-    fresh = (now - dt.timedelta(seconds=20)).isoformat(sep=" ")
-    old = (now - dt.timedelta(minutes=7)).isoformat(sep=" ")
-    mine = demo.Job("a" * 32, fresh, fresh)
-    theirs = demo.Job("b" * 32, fresh, fresh)
-    gone = demo.Job("c" * 32, old, old)
-    sid = REAL_STATE_ID
-    assert demo.stale_run_check([], sid, set(), demo_only=False) == (False, [])
-    force, said = demo.stale_run_check([mine], sid, {"a" * 32}, demo_only=False)
-    assert force
-    assert "meltano run --force" in said[0]
-    # Someone else's pipeline, alive: never forced.
-    with pytest.raises(demo.DemoError, match="did not start is running"):
-        demo.stale_run_check([theirs], sid, {"a" * 32}, demo_only=False)
-    # The demo's own state id is only ever the demo's (and the demo holds its lock).
-    assert demo.stale_run_check([theirs], DEMO_STATE_ID, set(), demo_only=True)[0]
-    # A heartbeat older than 5 minutes: Meltano clears it itself, nothing to force.
-    assert demo.stale_run_check([gone], sid, set(), demo_only=False) == (False, [])
+    output, tmp = tmp_path / "output", tmp_path / "run"
+    output.mkdir()
+    tmp.mkdir()
+
+    def previous() -> None:
+        for name, text in (
+            ("demo.duckdb", "old file"),
+            ("demo.duckdb.wal", "old wal"),
+            ("demo-summary.txt", "old summary"),
+            ("demo-summary.json", "an older demo's summary"),
+        ):
+            (output / name).write_text(text)
+        (tmp / "demo.duckdb").write_text("new file")
+
+    # Ctrl-C while the files are replaced waits until both are.
+    def on_sigint(signum: int, frame: t.Any) -> None:
+        raise _Interrupted
+
+    real_replace = os.replace
+
+    def replace_interrupted(src: Path, dst: Path) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        real_replace(src, dst)
+
+    previous()
+    old_handler = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        monkeypatch.setattr(demo.os, "replace", replace_interrupted)
+        demo.publish(tmp, tmp / "demo.duckdb", output, "new summary\n")
+    finally:
+        monkeypatch.undo()
+        signal.signal(signal.SIGINT, old_handler)
+    assert sorted(p.name for p in output.iterdir()) == ["demo-summary.txt", "demo.duckdb"]
+    assert (output / "demo.duckdb").read_text() == "new file"
+    assert (output / "demo-summary.txt").read_text() == "new summary\n"
+    assert signal.getsignal(signal.SIGINT) is old_handler
+
+    # The file cannot be replaced: the old one stays, and no summary claims anything about it.
+    previous()
+
+    def replace_fails(src: Path, dst: Path) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(demo.os, "replace", replace_fails)
+    with pytest.raises(OSError, match="disk full"):
+        demo.publish(tmp, tmp / "demo.duckdb", output, "new summary\n")
+    assert (output / "demo.duckdb").read_text() == "old file"
+    assert not (output / "demo-summary.txt").exists()

@@ -120,28 +120,6 @@ def test_demo_stream_map_leaves_no_number_in_any_schema() -> None:
             assert out[column] == want, (name, column, out[column])
 
 
-def test_demo_replaces_a_database_file_of_an_older_layout(tmp_path: Path) -> None:
-    db = tmp_path / "warehouse.duckdb"
-    layout = {"layout_version": demo.DB_LAYOUT_VERSION, "fingerprint": "abc"}
-    assert demo.prepare_db_file(db, layout, fresh=False) is True  # new file: full load
-    db.write_text("written before layouts were recorded (money as DOUBLE)")
-    assert demo.prepare_db_file(db, layout, fresh=False) is True
-    assert not db.exists()
-    assert (tmp_path / "warehouse.duckdb.bak").read_text().startswith("written before")
-    db.write_text("current")
-    demo.record_layout(db, layout)
-    assert demo.prepare_db_file(db, layout, fresh=False) is False  # same layout: incremental
-    assert db.read_text() == "current"
-    other = {**layout, "fingerprint": "def"}
-    assert demo.prepare_db_file(db, other, fresh=False) is True
-    assert not db.exists()
-    db.write_text("demo")
-    demo.record_layout(db, layout)
-    assert demo.prepare_db_file(db, layout, fresh=True) is True  # the fake API's demo file
-    assert not db.exists()
-    assert not demo.layout_file(db).exists()
-
-
 # --------------------------------------------------------------------------------------------
 # End to end: the demo's pipeline into DuckDB
 
@@ -199,7 +177,7 @@ def test_demo_duckdb_keeps_money_exact(duckdb_meltano: tuple[Path, Path], tmp_pa
     # only selected streams, or the SDK rejects the deselected ones' maps.
     maps = {
         name: m
-        for name, m in demo.money_stream_maps(Path(sys.executable), timeout=60).items()
+        for name, m in demo.money_stream_maps(Path(sys.executable)).items()
         if name in selected
     }
     assert set(maps) == set(selected)
