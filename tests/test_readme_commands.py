@@ -109,7 +109,6 @@ RUN = [
     ".venv-meltano/bin/meltano install",
     ".venv-meltano/bin/meltano state list",
     ".venv-meltano/bin/meltano state get dev:tap-luminous-to-target-postgres",
-    ".venv-meltano/bin/meltano state get dev:tap-luminous-to-target-duckdb:demo",
     ".venv-meltano/bin/meltano state set --force dev:tap-luminous-to-target-postgres "
     """'{"singer_state": {"bookmarks": {"sales_orders": {"replication_key": "updated_at", """
     """"replication_key_value": "2026-01-01T00:00:00+00:00"}}}}'""",
