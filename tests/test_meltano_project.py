@@ -597,7 +597,8 @@ def test_the_demo_keeps_its_state_and_database_apart(shared: Shared, tmp_path: P
     demo = Demo(shared, tmp_path)
     out = demo.run()
     _check_fake_run(demo, out)
-    assert re.search(r"\.\.\. \d+s meltano run: ", out), "no progress lines"
+    # (Progress lines appear only in a run longer than demo.PROGRESS_EVERY: not asserted here,
+    # where the run's length depends on the machine.)
     fake_file = demo.results()["demo.duckdb"]
 
     # "The real tenant": another fake API, other data, other token.
