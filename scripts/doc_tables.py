@@ -111,10 +111,12 @@ def main() -> int:
         if os.environ.get("DOC_TABLES_IN_VENV"):
             raise SystemExit(f"tap_luminous is not importable by {VENV_PYTHON}")
         if not VENV_PYTHON.exists():
-            subprocess.run([sys.executable, str(REPO / "scripts" / "bootstrap.py")], check=True)
+            subprocess.run(
+                [sys.executable, str(REPO / "scripts" / "bootstrap.py")], check=True, timeout=1800
+            )
         env = {**os.environ, "DOC_TABLES_IN_VENV": "1"}
         again = [str(VENV_PYTHON), __file__, *sys.argv[1:]]
-        return subprocess.run(again, env=env, check=False).returncode
+        return subprocess.run(again, env=env, check=False, timeout=600).returncode
     stale = []
     for path, what, generate in TABLES:
         text = path.read_text(encoding="utf-8")

@@ -332,15 +332,16 @@ class LuminousStream(SdkSeam, RESTStream[t.Any]):
 
     def _no_such_host(self) -> str:
         host = urlsplit(self.url_base).hostname
-        setting = "api_url" if self.config.get("api_url") else "company_name"
-        return (
-            f"GET {self.path}: the host '{host}' does not exist (DNS: name not known); check "
-            f"{setting}"
-            + (
-                " (your tenant's subdomain in https://<company_name>.api.joinluminous.com)"
-                if setting == "company_name"
-                else ""
+        if self.config.get("api_url"):
+            setting = "api_url"
+        else:
+            setting = (
+                "company_name (your tenant's subdomain in "
+                "https://<company_name>.api.joinluminous.com)"
             )
+        return (
+            f"GET {self.path}: the host '{host}' does not exist (DNS: name not known); "
+            f"check {setting}"
         )
 
     def _page_size_advice(self) -> str:
